@@ -1,0 +1,174 @@
+//! Block execution: the state transition function.
+
+use std::collections::HashSet;
+
+use kuai_types::crypto::{verify_batch, SignDomain};
+use kuai_types::receipt::{Receipt, TxOutcome};
+use kuai_types::{codec, hash::merkle_root, Hash, PublicKey, SignedTransaction};
+
+use crate::commitment::state_root;
+use crate::error::RuntimeError;
+use crate::keys;
+use crate::state::{Overlay, StateDiff, StateRead};
+use crate::tx;
+
+/// What the runtime knows about the block it executes.
+#[derive(Clone, Debug)]
+pub struct BlockContext {
+    pub chain_id: String,
+    pub height: u64,
+    /// Block time in ms since the Unix epoch: the runtime's only clock.
+    pub time_ms: u64,
+    pub proposer: PublicKey,
+}
+
+/// The result of executing a block.
+#[derive(Clone, Debug)]
+pub struct BlockOutcome {
+    pub diff: StateDiff,
+    pub receipts: Vec<Receipt>,
+    pub state_root: Hash,
+    pub receipts_root: Hash,
+}
+
+/// Checks what can be checked of a transaction without executing it, against the
+/// committed state: chain id, signature, and that its nonce is not already used.
+/// The mempool admits only what passes; execution checks everything again.
+pub fn check_envelope(
+    state: &dyn StateRead,
+    chain_id: &str,
+    stx: &SignedTransaction,
+) -> Result<(), RuntimeError> {
+    check_chain(chain_id, stx)?;
+    stx.verify_signature()
+        .map_err(|_| RuntimeError::BadSignature {
+            signer: stx.tx.signer.to_hex(),
+        })?;
+    let next = next_nonce(&Overlay::new(state), &stx.tx.signer)?;
+    if stx.tx.nonce < next {
+        return Err(RuntimeError::NonceReplayed {
+            expected: next,
+            found: stx.tx.nonce,
+        });
+    }
+    Ok(())
+}
+
+fn check_chain(chain_id: &str, stx: &SignedTransaction) -> Result<(), RuntimeError> {
+    if stx.tx.chain_id != chain_id {
+        return Err(RuntimeError::WrongChain {
+            expected: chain_id.to_string(),
+            found: stx.tx.chain_id.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn next_nonce(state: &Overlay<'_>, signer: &PublicKey) -> Result<u64, RuntimeError> {
+    Ok(state.read::<u64>(&keys::nonce(signer))?.unwrap_or(0))
+}
+
+/// Executes `txs` in order on top of `state` (whose commitment is `parent_root`).
+///
+/// Signatures are checked in one batch, except for transactions whose ids are in
+/// `pre_verified` (the node's mempool verified them on admission). Only
+/// [`RuntimeError::CorruptState`] fails the whole block; every other problem becomes a
+/// rejected receipt.
+pub fn execute_block(
+    state: &dyn StateRead,
+    parent_root: &Hash,
+    ctx: &BlockContext,
+    txs: &[SignedTransaction],
+    pre_verified: &HashSet<Hash>,
+) -> Result<BlockOutcome, RuntimeError> {
+    let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+    let sig_ok = signature_results(txs, &hashes, pre_verified);
+    let mut block = Overlay::new(state);
+    let mut receipts = Vec::with_capacity(txs.len());
+    for (index, (stx, hash)) in txs.iter().zip(&hashes).enumerate() {
+        let result = apply_tx(&mut block, ctx, stx, sig_ok[index]);
+        let (outcome, events) = match result {
+            Ok(events) => (TxOutcome::Success, events),
+            Err(e @ RuntimeError::CorruptState { .. }) => return Err(e),
+            Err(e) => (
+                TxOutcome::Rejected {
+                    code: e.code().to_string(),
+                    reason: e.to_string(),
+                },
+                Vec::new(),
+            ),
+        };
+        receipts.push(Receipt {
+            tx_hash: *hash,
+            height: ctx.height,
+            index: index as u32,
+            outcome,
+            events,
+        });
+    }
+    let diff = block.into_diff();
+    let receipts_root = merkle_root(&receipts.iter().map(Receipt::hash).collect::<Vec<_>>());
+    Ok(BlockOutcome {
+        state_root: state_root(parent_root, &diff),
+        diff,
+        receipts,
+        receipts_root,
+    })
+}
+
+fn signature_results(
+    txs: &[SignedTransaction],
+    hashes: &[Hash],
+    pre_verified: &HashSet<Hash>,
+) -> Vec<bool> {
+    let todo: Vec<usize> = (0..txs.len())
+        .filter(|i| !pre_verified.contains(&hashes[*i]))
+        .collect();
+    let mut ok = vec![true; txs.len()];
+    let msgs: Vec<Vec<u8>> = todo.iter().map(|&i| codec::encode(&txs[i].tx)).collect();
+    let items: Vec<_> = todo
+        .iter()
+        .zip(&msgs)
+        .map(|(&i, m)| {
+            (
+                txs[i].tx.signer,
+                SignDomain::Transaction,
+                m.as_slice(),
+                txs[i].signature,
+            )
+        })
+        .collect();
+    if verify_batch(&items).is_err() {
+        for (&i, (pk, d, m, s)) in todo.iter().zip(&items) {
+            ok[i] = pk.verify(*d, m, s).is_ok();
+        }
+    }
+    ok
+}
+
+fn apply_tx(
+    block: &mut Overlay<'_>,
+    ctx: &BlockContext,
+    stx: &SignedTransaction,
+    signature_ok: bool,
+) -> Result<Vec<kuai_types::Event>, RuntimeError> {
+    check_chain(&ctx.chain_id, stx)?;
+    if !signature_ok {
+        return Err(RuntimeError::BadSignature {
+            signer: stx.tx.signer.to_hex(),
+        });
+    }
+    let expected = next_nonce(block, &stx.tx.signer)?;
+    match stx.tx.nonce {
+        n if n < expected => return Err(RuntimeError::NonceReplayed { expected, found: n }),
+        n if n > expected => return Err(RuntimeError::NonceGap { expected, found: n }),
+        _ => {}
+    }
+    // From here the nonce is consumed whatever the outcome.
+    block.write(keys::nonce(&stx.tx.signer), &(expected + 1));
+    let mut scratch = Overlay::new(&*block);
+    let events = tx::apply(&mut scratch, ctx, &stx.tx)?;
+    let diff = scratch.into_diff();
+    block.merge(diff);
+    Ok(events)
+}

@@ -1,0 +1,28 @@
+//! Kuai's ledger state machine: a deterministic function
+//! `(state, block context, transactions) -> (state diff, receipts, state root)`.
+//!
+//! Rules it enforces (each rejection is a [`RuntimeError`] variant with the values a
+//! user needs, recorded in the transaction's receipt):
+//! - a transaction for another chain id, with a bad signature, or with a nonce other than
+//!   its signer's next one is rejected and changes nothing (not even the nonce), so a
+//!   replay of a committed transaction can never apply twice;
+//! - any other rejection consumes the nonce but leaves all other state untouched
+//!   (transactions are atomic);
+//! - the only clock is the block time in [`BlockContext`]; there is no I/O, randomness or
+//!   floating point, so every validator computes the same diff, receipts and root.
+//!
+//! The runtime reads state through [`StateRead`] and never writes it: the node applies
+//! the returned [`StateDiff`] together with the block in one storage batch.
+
+mod commitment;
+mod error;
+mod execute;
+pub mod genesis;
+pub mod keys;
+mod state;
+mod tx;
+
+pub use commitment::state_root;
+pub use error::RuntimeError;
+pub use execute::{check_envelope, execute_block, BlockContext, BlockOutcome};
+pub use state::{MemState, Overlay, StateDiff, StateRead};

@@ -1,0 +1,99 @@
+//! Reading state, and buffering writes on top of it.
+
+use std::collections::BTreeMap;
+
+use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::error::RuntimeError;
+
+/// The changes a block makes: key -> new value, or `None` for a deletion. Ordered, so
+/// its encoding (and the state commitment over it) is deterministic.
+pub type StateDiff = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Read access to the committed state.
+pub trait StateRead {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// An in-memory state, for tests, simulations and genesis.
+#[derive(Default, Clone, Debug)]
+pub struct MemState(pub BTreeMap<Vec<u8>, Vec<u8>>);
+
+impl StateRead for MemState {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.0.get(key).cloned()
+    }
+}
+
+impl MemState {
+    pub fn apply(&mut self, diff: &StateDiff) {
+        for (k, v) in diff {
+            match v {
+                Some(v) => self.0.insert(k.clone(), v.clone()),
+                None => self.0.remove(k),
+            };
+        }
+    }
+}
+
+/// Writes buffered over a reader; reads see the buffered writes first.
+pub struct Overlay<'a> {
+    base: &'a dyn StateRead,
+    writes: StateDiff,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn StateRead) -> Self {
+        Overlay {
+            base,
+            writes: StateDiff::new(),
+        }
+    }
+
+    pub fn into_diff(self) -> StateDiff {
+        self.writes
+    }
+
+    pub fn merge(&mut self, diff: StateDiff) {
+        self.writes.extend(diff);
+    }
+
+    pub fn put_raw(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert(key, Some(value));
+    }
+
+    /// Reads and decodes a typed value; a value that does not decode is corrupt state.
+    pub fn read<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, RuntimeError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes, MAX_STATE_VALUE_BYTES)
+                .map(Some)
+                .map_err(|e| RuntimeError::CorruptState {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
+    pub fn write<T: Serialize>(&mut self, key: Vec<u8>, value: &T) {
+        self.writes.insert(key, Some(codec::encode(value)));
+    }
+
+    /// Takes the next id of a named sequence (ids start at 1).
+    pub fn next_id(&mut self, name: &str) -> Result<u64, RuntimeError> {
+        let key = crate::keys::counter(name);
+        let next = self.read::<u64>(&key)?.unwrap_or(0) + 1;
+        self.write(key, &next);
+        Ok(next)
+    }
+}
+
+impl StateRead for Overlay<'_> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.writes.get(key) {
+            Some(v) => v.clone(),
+            None => self.base.get(key),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Record access: one delivery of data under a grant. Signed by a key of the providing
+//! department (its gateway) or of the grantee; the accessor must be a member key of the
+//! grantee. Rejected when the grant is missing or expired, a field is outside its scope,
+//! the purpose differs from the granted one, or the rows exceed its quota.
+
+use kuai_types::model::{AccessEvent, Grant};
+use kuai_types::payload::RecordAccess;
+use kuai_types::{Event, PublicKey};
+
+use super::{name_list, signer_org, text};
+use crate::error::RuntimeError;
+use crate::execute::BlockContext;
+use crate::keys;
+use crate::state::Overlay;
+
+pub(crate) fn record(
+    st: &mut Overlay<'_>,
+    ctx: &BlockContext,
+    signer: &PublicKey,
+    p: &RecordAccess,
+) -> Result<Vec<Event>, RuntimeError> {
+    let (by, _) = signer_org(st, signer)?;
+    let mut grant: Grant = st
+        .read(&keys::grant(p.grant_id))?
+        .ok_or(RuntimeError::UnknownGrant(p.grant_id))?;
+    if by.credit_code != grant.provider && by.credit_code != grant.grantee {
+        return Err(RuntimeError::WrongOrganization {
+            org: by.credit_code,
+            action: "recording an access",
+            needed: format!(
+                "the provider {} or the grantee {}",
+                grant.provider, grant.grantee
+            ),
+        });
+    }
+    let (accessor_org, _) = signer_org(st, &p.accessor)?;
+    if accessor_org.credit_code != grant.grantee {
+        return Err(RuntimeError::WrongOrganization {
+            org: accessor_org.credit_code,
+            action: "accessing data under a grant",
+            needed: format!("a key of the grantee {}", grant.grantee),
+        });
+    }
+    if ctx.time_ms >= grant.expires_at {
+        return Err(RuntimeError::GrantExpired {
+            grant_id: grant.id,
+            expired_at: grant.expires_at,
+            now: ctx.time_ms,
+        });
+    }
+    name_list("fields", &p.fields, 256)?;
+    if let Some(f) = p.fields.iter().find(|f| !grant.fields.contains(f)) {
+        return Err(RuntimeError::FieldOutsideGrant {
+            grant_id: grant.id,
+            field: f.clone(),
+        });
+    }
+    text("purpose", &p.purpose, 1000)?;
+    if p.purpose != grant.purpose {
+        return Err(RuntimeError::PurposeMismatch {
+            grant_id: grant.id,
+            expected: grant.purpose.clone(),
+            found: p.purpose.clone(),
+        });
+    }
+    if let Some(quota) = grant.quota_rows {
+        if grant.rows_used.saturating_add(p.rows) > quota {
+            return Err(RuntimeError::QuotaExceeded {
+                grant_id: grant.id,
+                quota,
+                used: grant.rows_used,
+                requested: p.rows,
+            });
+        }
+    }
+    grant.rows_used = grant.rows_used.saturating_add(p.rows);
+    st.write(keys::grant(grant.id), &grant);
+    let id = st.next_id("access_event")?;
+    let event = AccessEvent {
+        id,
+        grant_id: grant.id,
+        entry_id: grant.entry_id,
+        accessor: p.accessor,
+        accessor_org: accessor_org.credit_code,
+        fields: p.fields.clone(),
+        rows: p.rows,
+        query_digest: p.query_digest,
+        purpose: p.purpose.clone(),
+        time: ctx.time_ms,
+        height: ctx.height,
+    };
+    st.write(keys::access_event(id), &event);
+    Ok(vec![Event::AccessRecorded {
+        access_id: id,
+        grant_id: grant.id,
+        rows: p.rows,
+    }])
+}

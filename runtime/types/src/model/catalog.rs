@@ -1,0 +1,121 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::TimeMs;
+
+/// Sharing type of a catalog entry (共享类型).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareType {
+    /// 无条件共享: users take it directly; a request is granted at once.
+    Unconditional,
+    /// 有条件共享: the provider decides each request.
+    Conditional,
+    /// 不予共享: refused; the entry must state the legal basis.
+    NotShareable,
+}
+
+/// Sharing method (共享方式).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareMethod {
+    /// 系统对接 / 数据API
+    Api,
+    /// 前置机共享
+    FrontEndMachine,
+    /// 联机查询
+    OnlineQuery,
+    /// 批量下载
+    BatchDownload,
+}
+
+/// Open mode (开放模式).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenMode {
+    /// 无条件开放
+    Open,
+    /// 依申请开放
+    OnApplication,
+    /// 不予开放 (the entry and the basis are still public)
+    NotOpen,
+}
+
+/// How sensitive a field is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    Public,
+    Internal,
+    Sensitive,
+}
+
+/// The masking rule (脱敏规则) applied to a field when it is delivered under a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskingRule {
+    /// Delivered as stored.
+    None,
+    /// `110105********1234`
+    IdNumber,
+    /// `张*`
+    Name,
+    /// `138****5678`
+    Phone,
+    /// Cut to the district.
+    Address,
+    /// Keyed hash, stable per grant.
+    KeyedHash,
+    /// Ages or dates generalized into ranges.
+    Generalize,
+    /// Not delivered at all.
+    Suppress,
+}
+
+/// One attribute of a catalog entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldSpec {
+    pub name: String,
+    pub sensitivity: Sensitivity,
+    pub masking: MaskingRule,
+}
+
+/// What a department declares about a data resource (政府数据资源目录, §2.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogEntrySpec {
+    pub name: String,
+    /// 分类, e.g. "population/basic".
+    pub classification: String,
+    /// 分级: 1 (lowest) to 4 (highest), set by the owner.
+    pub security_grade: u8,
+    /// e.g. "csv", "api/json".
+    pub format: String,
+    pub fields: Vec<FieldSpec>,
+    /// 更新频度, e.g. "daily", "monthly".
+    pub update_frequency: String,
+    pub share_type: ShareType,
+    /// Required when `share_type` is `not_shareable` (or the open mode is `not_open`).
+    pub legal_basis: Option<String>,
+    pub share_methods: Vec<ShareMethod>,
+    pub open_mode: OpenMode,
+    /// 使用要求
+    pub usage_requirements: String,
+}
+
+/// A published catalog entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogEntry {
+    pub id: u64,
+    /// Credit code of the providing department (责任方).
+    pub provider: String,
+    pub version: u32,
+    pub spec: CatalogEntrySpec,
+    pub registered_at: TimeMs,
+    pub updated_at: TimeMs,
+}
+
+impl CatalogEntry {
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.spec.fields.iter().find(|f| f.name == name)
+    }
+}

@@ -1,0 +1,24 @@
+//! The records the ledger holds, named as the policy names them (see `shared/seed/README.md`).
+//! These are state values: the runtime writes them, the API and SDK read them.
+
+mod catalog;
+mod org;
+mod sharing;
+
+pub use catalog::{
+    CatalogEntry, CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod,
+    ShareType,
+};
+pub use org::{Member, OrgKind, Organization, Role};
+pub use sharing::{AccessEvent, Grant, RequestStatus, ShareRequest};
+
+/// Milliseconds since the Unix epoch, as block time. The only clock the runtime knows.
+pub type TimeMs = u64;
+
+/// One page of a listing, with the cursor to ask for the next one.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
