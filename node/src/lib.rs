@@ -1,1 +1,20 @@
+//! The Kuai node: storage, mempool, block production and the REST API around the
+//! `kuai-runtime` state machine.
+//!
+//! Layout: [`store`] (RocksDB), [`mempool`], [`chain`] (the propose / verify / commit
+//! boundary that consensus drives), [`solo`] (the single-validator engine),
+//! [`api`] (axum), [`init`] and [`dev`] (the node directory and the sample consortium),
+//! [`node`] (wiring it all together).
 
+pub mod api;
+pub mod chain;
+pub mod config;
+pub mod dev;
+pub mod error;
+pub mod init;
+pub mod mempool;
+pub mod node;
+pub mod solo;
+pub mod store;
+
+pub use error::NodeError;

@@ -1,5 +1,6 @@
 //! The one error enum of the runtime. Every variant but [`RuntimeError::CorruptState`]
-//! is a rejection of one transaction; `CorruptState` aborts the block (a storage bug).
+//! and [`RuntimeError::Storage`] is a rejection of one transaction; those two abort the
+//! block (see [`RuntimeError::is_fatal`]).
 
 use kuai_types::model::Role;
 use thiserror::Error;
@@ -73,11 +74,21 @@ pub enum RuntimeError {
         expected: String,
         found: String,
     },
+    #[error("state storage failed: {0}")]
+    Storage(String),
     #[error("state value under {key} is corrupt: {reason}")]
     CorruptState { key: String, reason: String },
 }
 
 impl RuntimeError {
+    /// True for failures of the node's store rather than of the transaction.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            RuntimeError::CorruptState { .. } | RuntimeError::Storage(_)
+        )
+    }
+
     /// Stable snake_case code for receipts and API errors.
     pub fn code(&self) -> &'static str {
         match self {
@@ -104,6 +115,7 @@ impl RuntimeError {
             RuntimeError::QuotaExceeded { .. } => "quota_exceeded",
             RuntimeError::PurposeMismatch { .. } => "purpose_mismatch",
             RuntimeError::CorruptState { .. } => "corrupt_state",
+            RuntimeError::Storage(_) => "storage",
         }
     }
 }

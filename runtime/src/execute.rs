@@ -89,7 +89,7 @@ pub fn execute_block(
         let result = apply_tx(&mut block, ctx, stx, sig_ok[index]);
         let (outcome, events) = match result {
             Ok(events) => (TxOutcome::Success, events),
-            Err(e @ RuntimeError::CorruptState { .. }) => return Err(e),
+            Err(e) if e.is_fatal() => return Err(e),
             Err(e) => (
                 TxOutcome::Rejected {
                     code: e.code().to_string(),

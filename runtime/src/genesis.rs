@@ -9,7 +9,7 @@ use kuai_types::Hash;
 use crate::commitment::state_root;
 use crate::error::RuntimeError;
 use crate::keys;
-use crate::state::{MemState, Overlay, StateDiff, StateRead};
+use crate::state::{MemState, Overlay, StateDiff};
 
 /// Returns the genesis state diff and its commitment.
 pub fn build(spec: &GenesisSpec) -> Result<(StateDiff, Hash), RuntimeError> {
@@ -30,7 +30,7 @@ pub fn build(spec: &GenesisSpec) -> Result<(StateDiff, Hash), RuntimeError> {
     for org in &spec.organizations {
         let code = check_credit_code(&org.credit_code)
             .map_err(|e| RuntimeError::InvalidIdentifier(e.to_string()))?;
-        if st.get(&keys::organization(&code)).is_some() {
+        if st.contains(&keys::organization(&code))? {
             return Err(RuntimeError::OrganizationExists(code));
         }
         for m in &org.members {
@@ -52,7 +52,7 @@ pub fn build(spec: &GenesisSpec) -> Result<(StateDiff, Hash), RuntimeError> {
         st.write(keys::organization(&code), &record);
     }
     for v in &spec.validators {
-        if st.get(&keys::organization(&v.operator)).is_none() {
+        if !st.contains(&keys::organization(&v.operator))? {
             return Err(RuntimeError::InvalidField {
                 field: "validators.operator",
                 reason: format!(

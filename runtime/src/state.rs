@@ -13,7 +13,9 @@ pub type StateDiff = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// Read access to the committed state.
 pub trait StateRead {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+    /// The value under `key`. An error means the store failed ([`RuntimeError::Storage`])
+    /// and aborts the block; it is never mistaken for an absent key.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError>;
 }
 
 /// An in-memory state, for tests, simulations and genesis.
@@ -21,8 +23,8 @@ pub trait StateRead {
 pub struct MemState(pub BTreeMap<Vec<u8>, Vec<u8>>);
 
 impl StateRead for MemState {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.0.get(key).cloned()
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError> {
+        Ok(self.0.get(key).cloned())
     }
 }
 
@@ -63,9 +65,14 @@ impl<'a> Overlay<'a> {
         self.writes.insert(key, Some(value));
     }
 
+    /// True when a value exists under `key`.
+    pub fn contains(&self, key: &[u8]) -> Result<bool, RuntimeError> {
+        Ok(self.get(key)?.is_some())
+    }
+
     /// Reads and decodes a typed value; a value that does not decode is corrupt state.
     pub fn read<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, RuntimeError> {
-        match self.get(key) {
+        match self.get(key)? {
             None => Ok(None),
             Some(bytes) => codec::decode(&bytes, MAX_STATE_VALUE_BYTES)
                 .map(Some)
@@ -90,9 +97,9 @@ impl<'a> Overlay<'a> {
 }
 
 impl StateRead for Overlay<'_> {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError> {
         match self.writes.get(key) {
-            Some(v) => v.clone(),
+            Some(v) => Ok(v.clone()),
             None => self.base.get(key),
         }
     }

@@ -10,7 +10,7 @@ use super::{require_role, signer_org, text};
 use crate::error::RuntimeError;
 use crate::execute::BlockContext;
 use crate::keys;
-use crate::state::{Overlay, StateRead};
+use crate::state::Overlay;
 
 pub(crate) fn register(
     st: &mut Overlay<'_>,
@@ -37,7 +37,7 @@ pub(crate) fn register(
     let code = check_credit_code(&p.credit_code)
         .map_err(|e| RuntimeError::InvalidIdentifier(e.to_string()))?;
     text("name", &p.name, 200)?;
-    if st.get(&keys::organization(&code)).is_some() {
+    if st.contains(&keys::organization(&code))? {
         return Err(RuntimeError::OrganizationExists(code));
     }
     if p.members.is_empty() || p.members.len() > 64 {

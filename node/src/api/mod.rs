@@ -1,0 +1,76 @@
+//! The REST API under `/v1` (axum), with its OpenAPI document at `/v1/openapi.json`.
+//!
+//! Rules: every answer is JSON; every failure is an [`error::ApiError`] with a 4xx status
+//! naming the problem (5xx only when the node's own storage fails); bodies are capped
+//! at [`MAX_BODY_BYTES`]; a panic in a handler becomes a 500, never a dead node.
+
+mod error;
+mod ledger;
+mod openapi;
+mod params;
+mod records;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tokio::sync::Notify;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::chain::Chain;
+pub use error::ApiError;
+
+/// Largest request body: a hex-encoded transaction at the size limit, plus JSON framing.
+pub const MAX_BODY_BYTES: usize = 2 * kuai_types::codec::MAX_TX_BYTES + 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub chain: Arc<Chain>,
+    /// Woken when a block's worth of transactions waits.
+    pub full: Arc<Notify>,
+    pub max_block_txs: usize,
+}
+
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/status", get(ledger::status))
+        .route("/tx", post(ledger::submit_tx))
+        .route("/tx/{hash}", get(ledger::get_tx))
+        .route("/blocks", get(ledger::list_blocks))
+        .route("/blocks/{id}", get(ledger::get_block))
+        .route("/accounts/{key}", get(ledger::get_account))
+        .route("/organizations", get(records::organizations))
+        .route("/organizations/{credit_code}", get(records::organization))
+        .route("/catalog", get(records::catalog))
+        .route("/catalog/{id}", get(records::catalog_entry))
+        .route("/share-requests", get(records::share_requests))
+        .route("/share-requests/{id}", get(records::share_request))
+        .route("/grants", get(records::grants))
+        .route("/grants/{id}", get(records::grant))
+        .route("/access-events", get(records::access_events))
+        .route("/access-events/{id}", get(records::access_event))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }));
+    Router::new()
+        .nest("/v1", v1)
+        .fallback(|uri: axum::http::Uri| async move {
+            ApiError::not_found(format!("no route for {uri}"))
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the request handler failed",
+            )
+            .into_response_owned()
+        }))
+        .with_state(state)
+}
+
+impl ApiError {
+    fn into_response_owned(self) -> axum::response::Response {
+        axum::response::IntoResponse::into_response(self)
+    }
+}

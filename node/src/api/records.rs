@@ -1,0 +1,287 @@
+//! Routes over the records the ledger holds: organizations, catalog entries, share
+//! requests, grants and access events. Listings are in id order with `?limit=&after=`
+//! cursors; filters narrow a listing without breaking its pages.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use kuai_runtime::keys;
+use kuai_types::api::ErrorBody;
+use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
+use kuai_types::identifiers::check_credit_code;
+use kuai_types::model::{
+    AccessEvent, CatalogEntry, Grant, Organization, Page, RequestStatus, ShareRequest,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, ApiResult};
+use super::params::{self, ListParams};
+use super::AppState;
+use crate::error::NodeError;
+
+/// Scans `prefix` from the cursor, keeps values passing `keep`, returns one page.
+/// `cursor_key` turns the `after` text into a full key; `cursor_of` gives an item's cursor.
+fn page<T: DeserializeOwned>(
+    s: &AppState,
+    prefix: &[u8],
+    q: &ListParams,
+    cursor_key: impl Fn(&str) -> Result<Vec<u8>, ApiError>,
+    cursor_of: impl Fn(&T) -> String,
+    keep: impl Fn(&T) -> bool,
+) -> ApiResult<Page<T>> {
+    let limit = params::limit(q.limit)?;
+    let mut after = q.after.as_deref().map(&cursor_key).transpose()?;
+    let mut items = Vec::new();
+    loop {
+        let batch = s.chain.store().scan_state(prefix, after.as_deref(), 256)?;
+        let exhausted = batch.len() < 256;
+        for (k, v) in batch {
+            after = Some(k);
+            let item: T =
+                codec::decode(&v, MAX_STATE_VALUE_BYTES).map_err(|e| NodeError::Corrupt {
+                    what: "state value".into(),
+                    reason: e.to_string(),
+                })?;
+            if keep(&item) {
+                items.push(item);
+                if items.len() == limit {
+                    let next = items.last().map(&cursor_of);
+                    return Ok(Json(Page { items, next }));
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Json(Page { items, next: None }));
+        }
+    }
+}
+
+fn numeric_cursor(prefix: &'static [u8]) -> impl Fn(&str) -> Result<Vec<u8>, ApiError> {
+    move |raw| Ok([prefix, &params::numeric_id("after", raw)?.to_be_bytes()].concat())
+}
+
+fn one<T: DeserializeOwned>(s: &AppState, key: &[u8], what: String) -> ApiResult<T> {
+    s.chain
+        .store()
+        .state_value(key)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("{what} does not exist")))
+}
+
+#[utoipa::path(get, path = "/v1/organizations", tag = "records", params(ListParams),
+    responses((status = 200, body = Page<Organization>), (status = 400, body = ErrorBody)))]
+pub async fn organizations(
+    State(s): State<AppState>,
+    q: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Page<Organization>> {
+    let Query(q) = q?;
+    page(
+        &s,
+        keys::ORGANIZATION,
+        &q,
+        |raw| Ok(keys::organization(raw)),
+        |o: &Organization| o.credit_code.clone(),
+        |_| true,
+    )
+}
+
+#[utoipa::path(get, path = "/v1/organizations/{credit_code}", tag = "records",
+    params(("credit_code" = String, Path, description = "Unified social credit code")),
+    responses((status = 200, body = Organization), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn organization(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<Organization> {
+    let code = check_credit_code(&raw).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    one(
+        &s,
+        &keys::organization(&code),
+        format!("organization {code}"),
+    )
+}
+
+/// Filters of the catalog listing.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogFilter {
+    /// Providing department's credit code.
+    pub provider: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/catalog", tag = "records", params(ListParams, CatalogFilter),
+    responses((status = 200, body = Page<CatalogEntry>), (status = 400, body = ErrorBody)))]
+pub async fn catalog(
+    State(s): State<AppState>,
+    q: Result<Query<ListParams>, QueryRejection>,
+    f: Result<Query<CatalogFilter>, QueryRejection>,
+) -> ApiResult<Page<CatalogEntry>> {
+    let (Query(q), Query(f)) = (q?, f?);
+    page(
+        &s,
+        keys::CATALOG_ENTRY,
+        &q,
+        numeric_cursor(keys::CATALOG_ENTRY),
+        |e: &CatalogEntry| e.id.to_string(),
+        |e| f.provider.as_ref().is_none_or(|p| &e.provider == p),
+    )
+}
+
+#[utoipa::path(get, path = "/v1/catalog/{id}", tag = "records",
+    params(("id" = u64, Path, description = "Catalog entry id")),
+    responses((status = 200, body = CatalogEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn catalog_entry(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<CatalogEntry> {
+    let id = params::numeric_id("catalog entry id", &raw)?;
+    one(&s, &keys::catalog_entry(id), format!("catalog entry {id}"))
+}
+
+/// Filters of the share request listing.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestFilter {
+    pub entry: Option<u64>,
+    /// Requesting organization's credit code.
+    pub requester: Option<String>,
+    /// Providing department's credit code.
+    pub provider: Option<String>,
+    /// `pending`, `granted` or `rejected`.
+    pub status: Option<String>,
+}
+
+fn status_matches(want: &Option<String>, got: &RequestStatus) -> bool {
+    match want.as_deref() {
+        None => true,
+        Some("pending") => matches!(got, RequestStatus::Pending),
+        Some("granted") => matches!(got, RequestStatus::Granted { .. }),
+        Some("rejected") => matches!(got, RequestStatus::Rejected { .. }),
+        Some(_) => false,
+    }
+}
+
+#[utoipa::path(get, path = "/v1/share-requests", tag = "records", params(ListParams, RequestFilter),
+    responses((status = 200, body = Page<ShareRequest>), (status = 400, body = ErrorBody)))]
+pub async fn share_requests(
+    State(s): State<AppState>,
+    q: Result<Query<ListParams>, QueryRejection>,
+    f: Result<Query<RequestFilter>, QueryRejection>,
+) -> ApiResult<Page<ShareRequest>> {
+    let (Query(q), Query(f)) = (q?, f?);
+    if let Some(st) = f
+        .status
+        .as_deref()
+        .filter(|s| !["pending", "granted", "rejected"].contains(s))
+    {
+        return Err(ApiError::bad_request(format!(
+            "status must be pending, granted or rejected, got {st:?}"
+        )));
+    }
+    page(
+        &s,
+        keys::SHARE_REQUEST,
+        &q,
+        numeric_cursor(keys::SHARE_REQUEST),
+        |r: &ShareRequest| r.id.to_string(),
+        |r| {
+            f.entry.is_none_or(|e| r.entry_id == e)
+                && f.requester.as_ref().is_none_or(|x| &r.requester == x)
+                && f.provider.as_ref().is_none_or(|x| &r.provider == x)
+                && status_matches(&f.status, &r.status)
+        },
+    )
+}
+
+#[utoipa::path(get, path = "/v1/share-requests/{id}", tag = "records",
+    params(("id" = u64, Path, description = "Share request id")),
+    responses((status = 200, body = ShareRequest), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn share_request(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<ShareRequest> {
+    let id = params::numeric_id("share request id", &raw)?;
+    one(&s, &keys::share_request(id), format!("share request {id}"))
+}
+
+/// Filters of grant and access listings.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GrantFilter {
+    pub entry: Option<u64>,
+    /// Grantee's credit code.
+    pub grantee: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/grants", tag = "records", params(ListParams, GrantFilter),
+    responses((status = 200, body = Page<Grant>), (status = 400, body = ErrorBody)))]
+pub async fn grants(
+    State(s): State<AppState>,
+    q: Result<Query<ListParams>, QueryRejection>,
+    f: Result<Query<GrantFilter>, QueryRejection>,
+) -> ApiResult<Page<Grant>> {
+    let (Query(q), Query(f)) = (q?, f?);
+    page(
+        &s,
+        keys::GRANT,
+        &q,
+        numeric_cursor(keys::GRANT),
+        |g: &Grant| g.id.to_string(),
+        |g| {
+            f.entry.is_none_or(|e| g.entry_id == e)
+                && f.grantee.as_ref().is_none_or(|x| &g.grantee == x)
+        },
+    )
+}
+
+#[utoipa::path(get, path = "/v1/grants/{id}", tag = "records",
+    params(("id" = u64, Path, description = "Grant id")),
+    responses((status = 200, body = Grant), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn grant(State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<Grant> {
+    let id = params::numeric_id("grant id", &raw)?;
+    one(&s, &keys::grant(id), format!("grant {id}"))
+}
+
+/// Filters of the access event listing.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccessFilter {
+    pub entry: Option<u64>,
+    pub grant: Option<u64>,
+    /// Accessing organization's credit code.
+    pub accessor_org: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/access-events", tag = "records", params(ListParams, AccessFilter),
+    responses((status = 200, body = Page<AccessEvent>), (status = 400, body = ErrorBody)))]
+pub async fn access_events(
+    State(s): State<AppState>,
+    q: Result<Query<ListParams>, QueryRejection>,
+    f: Result<Query<AccessFilter>, QueryRejection>,
+) -> ApiResult<Page<AccessEvent>> {
+    let (Query(q), Query(f)) = (q?, f?);
+    page(
+        &s,
+        keys::ACCESS_EVENT,
+        &q,
+        numeric_cursor(keys::ACCESS_EVENT),
+        |a: &AccessEvent| a.id.to_string(),
+        |a| {
+            f.entry.is_none_or(|e| a.entry_id == e)
+                && f.grant.is_none_or(|g| a.grant_id == g)
+                && f.accessor_org.as_ref().is_none_or(|x| &a.accessor_org == x)
+        },
+    )
+}
+
+#[utoipa::path(get, path = "/v1/access-events/{id}", tag = "records",
+    params(("id" = u64, Path, description = "Access event id")),
+    responses((status = 200, body = AccessEvent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn access_event(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<AccessEvent> {
+    let id = params::numeric_id("access event id", &raw)?;
+    one(&s, &keys::access_event(id), format!("access event {id}"))
+}

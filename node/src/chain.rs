@@ -1,0 +1,209 @@
+//! The ledger as the consensus layer sees it: propose a block on the committed head,
+//! verify someone else's, commit one. This is the boundary a BFT engine drives (after
+//! commonware's `Automaton`); the single-validator producer in [`crate::solo`] is the
+//! first engine behind it.
+//!
+//! Rules:
+//! - `propose` and `verify` never change durable state; only `commit` does, in one synced
+//!   batch (see [`crate::store`]);
+//! - `verify` answers [`NodeError::BadBlock`] only for a block that can never be valid on
+//!   this head (wrong height, parent, chain, time, roots); storage failures are other errors;
+//! - block time strictly increases: `time = max(wall clock, parent time + 1)`.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use kuai_runtime::{execute_block, BlockContext, BlockOutcome};
+use kuai_types::genesis::GenesisSpec;
+use kuai_types::{Block, BlockHeader, Hash, Keypair, SignedTransaction};
+
+use crate::error::NodeError;
+use crate::mempool::{AdmitError, Mempool};
+use crate::store::{Head, Store};
+
+/// A block with the outcome of executing it on the current head.
+pub struct Proposal {
+    pub block: Block,
+    pub outcome: BlockOutcome,
+}
+
+pub struct Chain {
+    store: Store,
+    genesis: GenesisSpec,
+    key: Keypair,
+    mempool: Mutex<Mempool>,
+    head: RwLock<Head>,
+}
+
+impl Chain {
+    /// Opens the store, writing the genesis state on first start; refuses a store that
+    /// belongs to another genesis.
+    pub fn open(
+        db_dir: &Path,
+        genesis: GenesisSpec,
+        key: Keypair,
+        mempool_capacity: usize,
+    ) -> Result<Chain, NodeError> {
+        let store = Store::open(db_dir)?;
+        let head = match (store.head()?, store.genesis()?) {
+            (Some(head), Some(stored)) => {
+                if stored.hash() != genesis.hash() {
+                    return Err(NodeError::ChainMismatch {
+                        expected: genesis.chain_id.clone(),
+                        found: stored.chain_id,
+                    });
+                }
+                head
+            }
+            _ => {
+                let (diff, root) = kuai_runtime::genesis::build(&genesis)
+                    .map_err(|e| NodeError::Genesis(e.to_string()))?;
+                store.commit_genesis(&genesis, &diff, root)?
+            }
+        };
+        tracing::info!(chain_id = %genesis.chain_id, height = head.height, hash = %head.hash, "chain opened");
+        Ok(Chain {
+            store,
+            genesis,
+            key,
+            mempool: Mutex::new(Mempool::new(mempool_capacity)),
+            head: RwLock::new(head),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn genesis(&self) -> &GenesisSpec {
+        &self.genesis
+    }
+
+    pub fn chain_id(&self) -> &str {
+        &self.genesis.chain_id
+    }
+
+    pub fn validator_key(&self) -> kuai_types::PublicKey {
+        self.key.public()
+    }
+
+    pub fn head(&self) -> Head {
+        self.head
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    fn pool(&self) -> MutexGuard<'_, Mempool> {
+        self.mempool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn mempool_len(&self) -> usize {
+        self.pool().len()
+    }
+
+    pub fn pending(&self, hash: &Hash) -> Option<SignedTransaction> {
+        self.pool().get(hash).cloned()
+    }
+
+    /// Admits a transaction to the mempool after checking it against committed state.
+    pub fn submit(&self, stx: SignedTransaction) -> Result<Hash, AdmitError> {
+        self.pool().admit(&self.store, &self.genesis.chain_id, stx)
+    }
+
+    fn context(&self, head: &Head, time_ms: u64, proposer: kuai_types::PublicKey) -> BlockContext {
+        BlockContext {
+            chain_id: self.genesis.chain_id.clone(),
+            height: head.height + 1,
+            time_ms,
+            proposer,
+        }
+    }
+
+    /// Builds and executes the next block from the mempool (at most `max_txs`).
+    pub fn propose(&self, wall_clock_ms: u64, max_txs: usize) -> Result<Proposal, NodeError> {
+        let head = self.head();
+        let txs = self.pool().reap(&self.store, max_txs)?;
+        let time_ms = wall_clock_ms.max(head.time_ms + 1);
+        let ctx = self.context(&head, time_ms, self.key.public());
+        // Every reaped transaction's signature was verified on admission.
+        let verified: HashSet<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+        let outcome = execute_block(&self.store, &head.state_root, &ctx, &txs, &verified)?;
+        let header = BlockHeader {
+            chain_id: ctx.chain_id,
+            height: ctx.height,
+            parent_hash: head.hash,
+            time_ms,
+            proposer: ctx.proposer,
+            tx_root: Block::compute_tx_root(&txs),
+            state_root: outcome.state_root,
+            receipts_root: outcome.receipts_root,
+        };
+        Ok(Proposal {
+            block: Block { header, txs },
+            outcome,
+        })
+    }
+
+    /// Re-executes a block proposed elsewhere and checks it against the head.
+    pub fn verify(&self, block: Block) -> Result<Proposal, NodeError> {
+        let head = self.head();
+        let h = &block.header;
+        let bad = |reason: String| NodeError::BadBlock {
+            height: h.height,
+            reason,
+        };
+        if h.chain_id != self.genesis.chain_id {
+            return Err(bad(format!("chain id {:?}", h.chain_id)));
+        }
+        if h.height != head.height + 1 || h.parent_hash != head.hash {
+            return Err(bad(format!(
+                "expected height {} on parent {}",
+                head.height + 1,
+                head.hash
+            )));
+        }
+        if h.time_ms <= head.time_ms {
+            return Err(bad(format!(
+                "time {} is not after the parent's {}",
+                h.time_ms, head.time_ms
+            )));
+        }
+        if Block::compute_tx_root(&block.txs) != h.tx_root {
+            return Err(bad("transactions root mismatch".into()));
+        }
+        let ctx = self.context(&head, h.time_ms, h.proposer);
+        let outcome = execute_block(
+            &self.store,
+            &head.state_root,
+            &ctx,
+            &block.txs,
+            &HashSet::new(),
+        )?;
+        if outcome.state_root != h.state_root || outcome.receipts_root != h.receipts_root {
+            return Err(bad(
+                "state or receipts root differs from re-execution".into()
+            ));
+        }
+        Ok(Proposal { block, outcome })
+    }
+
+    /// Makes a proposal durable and the new head.
+    pub fn commit(&self, p: Proposal) -> Result<Head, NodeError> {
+        let head = self
+            .store
+            .commit_block(&p.block, &p.outcome.receipts, &p.outcome.diff)?;
+        let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
+        self.pool().remove(&hashes);
+        *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
+        let rejected = p
+            .outcome
+            .receipts
+            .iter()
+            .filter(|r| !r.is_success())
+            .count();
+        tracing::info!(height = head.height, hash = %head.hash, txs = hashes.len(), rejected, "block committed");
+        Ok(head)
+    }
+}

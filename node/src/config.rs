@@ -1,0 +1,102 @@
+//! The node's config file (TOML), written by `kuai-node init`. Relative paths are
+//! relative to the config file's directory.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::error::NodeError;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// RocksDB directory.
+    pub db_dir: PathBuf,
+    pub genesis_file: PathBuf,
+    /// This node's validator key.
+    pub validator_key_file: PathBuf,
+    pub api_addr: SocketAddr,
+    #[serde(default)]
+    pub producer: ProducerConfig,
+    #[serde(default)]
+    pub mempool: MempoolConfig,
+    /// `text` or `json`.
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerConfig {
+    /// A block is proposed every this many ms when transactions wait.
+    pub block_interval_ms: u64,
+    /// ...or at once when this many transactions wait; also the block size limit.
+    pub max_block_txs: usize,
+    /// Produce blocks with no transactions on every interval.
+    pub empty_blocks: bool,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            block_interval_ms: 200,
+            max_block_txs: 5_000,
+            empty_blocks: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MempoolConfig {
+    pub capacity: usize,
+}
+
+impl Default for MempoolConfig {
+    fn default() -> Self {
+        MempoolConfig { capacity: 100_000 }
+    }
+}
+
+fn default_log_format() -> String {
+    "text".into()
+}
+
+impl NodeConfig {
+    pub fn load(path: &Path) -> Result<NodeConfig, NodeError> {
+        let err = |reason: String| NodeError::Config {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let mut cfg: NodeConfig = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if cfg.producer.max_block_txs == 0 || cfg.producer.block_interval_ms == 0 {
+            return Err(err(
+                "producer.max_block_txs and producer.block_interval_ms must be positive".into(),
+            ));
+        }
+        if cfg.mempool.capacity == 0 {
+            return Err(err("mempool.capacity must be positive".into()));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut cfg.db_dir,
+            &mut cfg.genesis_file,
+            &mut cfg.validator_key_file,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(cfg)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), NodeError> {
+        let text = toml::to_string_pretty(self).map_err(|e| NodeError::Config {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(path, text)?;
+        Ok(())
+    }
+}

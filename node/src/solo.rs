@@ -1,0 +1,54 @@
+//! The single-validator engine: proposes and commits a block every
+//! `block_interval_ms` when transactions wait (or always, with `empty_blocks`), or at
+//! once when `max_block_txs` wait. It drives [`Chain`] through the same
+//! propose/commit boundary a BFT engine uses. A failed commit is fatal: the engine
+//! stops and the node exits rather than diverge from its store.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+
+use crate::chain::Chain;
+use crate::config::ProducerConfig;
+use crate::error::NodeError;
+
+fn wall_clock_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs until a block fails to commit; returns that error.
+pub async fn run(chain: Arc<Chain>, cfg: ProducerConfig, full: Arc<Notify>) -> NodeError {
+    let mut tick = tokio::time::interval(Duration::from_millis(cfg.block_interval_ms));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = full.notified() => {}
+        }
+        let waiting = chain.mempool_len();
+        if waiting == 0 && !cfg.empty_blocks {
+            continue;
+        }
+        let c = chain.clone();
+        let max = cfg.max_block_txs;
+        let result = tokio::task::spawn_blocking(move || {
+            let proposal = c.propose(wall_clock_ms(), max)?;
+            c.commit(proposal)
+        })
+        .await;
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return e,
+            Err(join) => {
+                return NodeError::Corrupt {
+                    what: "block producer".into(),
+                    reason: join.to_string(),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+use std::path::Path;
+
+use kuai_runtime::{RuntimeError, StateDiff, StateRead};
+use kuai_types::codec::{self, MAX_BLOCK_BYTES, MAX_STATE_VALUE_BYTES};
+use kuai_types::genesis::GenesisSpec;
+use kuai_types::{Block, Hash, Receipt};
+use rocksdb::{
+    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::error::NodeError;
+
+const CF_BLOCKS: &str = "blocks";
+const CF_RECEIPTS: &str = "receipts";
+const CF_STATE: &str = "state";
+const CF_INDEX: &str = "index";
+const CF_META: &str = "meta";
+const ALL_CFS: [&str; 5] = [CF_BLOCKS, CF_RECEIPTS, CF_STATE, CF_INDEX, CF_META];
+
+const META_HEAD: &[u8] = b"head";
+const META_GENESIS: &[u8] = b"genesis";
+
+/// The last committed block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub height: u64,
+    pub hash: Hash,
+    pub state_root: Hash,
+    pub time_ms: u64,
+}
+
+/// Where a committed transaction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxLocation {
+    pub height: u64,
+    pub index: u32,
+}
+
+pub struct Store {
+    db: DB,
+}
+
+fn block_hash_key(h: &Hash) -> Vec<u8> {
+    [b"b/".as_slice(), &h.0].concat()
+}
+fn tx_key(h: &Hash) -> Vec<u8> {
+    [b"t/".as_slice(), &h.0].concat()
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, NodeError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        let cfs = ALL_CFS
+            .iter()
+            .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        Ok(Store { db })
+    }
+
+    fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, NodeError> {
+        self.db.cf_handle(name).ok_or_else(|| NodeError::Corrupt {
+            what: "column family".into(),
+            reason: format!("{name} is missing"),
+        })
+    }
+
+    fn get_decoded<T: DeserializeOwned>(
+        &self,
+        cf: &str,
+        key: &[u8],
+        limit: usize,
+        what: &str,
+    ) -> Result<Option<T>, NodeError> {
+        match self.db.get_cf(self.cf(cf)?, key)? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes, limit)
+                .map(Some)
+                .map_err(|e| NodeError::Corrupt {
+                    what: what.to_string(),
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
+    pub fn head(&self) -> Result<Option<Head>, NodeError> {
+        self.get_decoded(CF_META, META_HEAD, 1024, "head")
+    }
+
+    pub fn genesis(&self) -> Result<Option<GenesisSpec>, NodeError> {
+        self.get_decoded(CF_META, META_GENESIS, MAX_BLOCK_BYTES, "genesis")
+    }
+
+    fn put_diff(&self, batch: &mut WriteBatch, diff: &StateDiff) -> Result<(), NodeError> {
+        let cf = self.cf(CF_STATE)?;
+        for (k, v) in diff {
+            match v {
+                Some(v) => batch.put_cf(cf, k, v),
+                None => batch.delete_cf(cf, k),
+            }
+        }
+        Ok(())
+    }
+
+    fn write_synced(&self, batch: WriteBatch) -> Result<(), NodeError> {
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(batch, &wo)?;
+        Ok(())
+    }
+
+    /// Writes the genesis state and a height-0 head in one synced batch.
+    pub fn commit_genesis(
+        &self,
+        spec: &GenesisSpec,
+        diff: &StateDiff,
+        root: Hash,
+    ) -> Result<Head, NodeError> {
+        let head = Head {
+            height: 0,
+            hash: spec.hash(),
+            state_root: root,
+            time_ms: spec.genesis_time_ms,
+        };
+        let mut batch = WriteBatch::default();
+        self.put_diff(&mut batch, diff)?;
+        batch.put_cf(self.cf(CF_META)?, META_GENESIS, codec::encode(spec));
+        batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
+        self.write_synced(batch)?;
+        Ok(head)
+    }
+
+    /// Commits a block with its receipts and state diff atomically and durably.
+    pub fn commit_block(
+        &self,
+        block: &Block,
+        receipts: &[Receipt],
+        diff: &StateDiff,
+    ) -> Result<Head, NodeError> {
+        let h = &block.header;
+        let hash = block.hash();
+        let head = Head {
+            height: h.height,
+            hash,
+            state_root: h.state_root,
+            time_ms: h.time_ms,
+        };
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_BLOCKS)?, h.height.to_be_bytes(), block.encode());
+        let index = self.cf(CF_INDEX)?;
+        batch.put_cf(index, block_hash_key(&hash), h.height.to_be_bytes());
+        let receipts_cf = self.cf(CF_RECEIPTS)?;
+        for r in receipts {
+            let loc = TxLocation {
+                height: h.height,
+                index: r.index,
+            };
+            batch.put_cf(index, tx_key(&r.tx_hash), codec::encode(&loc));
+            batch.put_cf(receipts_cf, r.tx_hash.0, codec::encode(r));
+        }
+        self.put_diff(&mut batch, diff)?;
+        batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
+        self.write_synced(batch)?;
+        Ok(head)
+    }
+
+    pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        self.get_decoded(CF_BLOCKS, &height.to_be_bytes(), MAX_BLOCK_BYTES, "block")
+    }
+
+    pub fn height_of_block(&self, hash: &Hash) -> Result<Option<u64>, NodeError> {
+        self.get_decoded::<[u8; 8]>(CF_INDEX, &block_hash_key(hash), 8, "block index")
+            .map(|o| o.map(u64::from_be_bytes))
+    }
+
+    pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, NodeError> {
+        self.get_decoded(CF_INDEX, &tx_key(hash), 64, "tx index")
+    }
+
+    pub fn receipt(&self, hash: &Hash) -> Result<Option<Receipt>, NodeError> {
+        self.get_decoded(CF_RECEIPTS, &hash.0, MAX_BLOCK_BYTES, "receipt")
+    }
+
+    /// Decoded state value under `key`.
+    pub fn state_value<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, NodeError> {
+        self.get_decoded(CF_STATE, key, MAX_STATE_VALUE_BYTES, "state value")
+    }
+
+    /// Up to `limit` state entries under `prefix`, in key order, strictly after `after`
+    /// (a full key) when given.
+    pub fn scan_state(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, NodeError> {
+        let start: Vec<u8> = after.map(<[u8]>::to_vec).unwrap_or_else(|| prefix.to_vec());
+        let iter = self.db.iterator_cf(
+            self.cf(CF_STATE)?,
+            IteratorMode::From(&start, Direction::Forward),
+        );
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            if after.is_some_and(|a| a == &*k) {
+                continue;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+impl StateRead for Store {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let cf = self
+            .cf(CF_STATE)
+            .map_err(|e| RuntimeError::Storage(e.to_string()))?;
+        self.db
+            .get_cf(cf, key)
+            .map_err(|e| RuntimeError::Storage(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kuai_types::{BlockHeader, Keypair};
+
+    fn block(height: u64) -> Block {
+        Block {
+            header: BlockHeader {
+                chain_id: "t".into(),
+                height,
+                parent_hash: Hash::ZERO,
+                time_ms: height,
+                proposer: Keypair::from_seed("v").public(),
+                tx_root: Hash::ZERO,
+                state_root: Hash::tagged(b"r", &[&height.to_le_bytes()]),
+                receipts_root: Hash::ZERO,
+            },
+            txs: vec![],
+        }
+    }
+
+    #[test]
+    fn commit_reopen_and_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            assert!(s.head().unwrap().is_none());
+            let mut diff = StateDiff::new();
+            diff.insert(b"c/1".to_vec(), Some(vec![1]));
+            diff.insert(b"c/2".to_vec(), Some(vec![2]));
+            diff.insert(b"c/3".to_vec(), Some(vec![3]));
+            diff.insert(b"d/1".to_vec(), Some(vec![4]));
+            s.commit_block(&block(1), &[], &diff).unwrap();
+            let mut del = StateDiff::new();
+            del.insert(b"c/2".to_vec(), None);
+            s.commit_block(&block(2), &[], &del).unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        let head = s.head().unwrap().unwrap();
+        assert_eq!(head.height, 2);
+        assert_eq!(s.block(2).unwrap().unwrap().hash(), head.hash);
+        assert_eq!(s.height_of_block(&head.hash).unwrap(), Some(2));
+        let all = s.scan_state(b"c/", None, 10).unwrap();
+        assert_eq!(
+            all.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+            vec![b"c/1".to_vec(), b"c/3".to_vec()]
+        );
+        let after = s.scan_state(b"c/", Some(b"c/1"), 10).unwrap();
+        assert_eq!(after.len(), 1);
+        assert_eq!(s.scan_state(b"c/", None, 1).unwrap().len(), 1);
+    }
+}

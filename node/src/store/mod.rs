@@ -1,0 +1,15 @@
+//! Durable storage on RocksDB.
+//!
+//! Rules:
+//! - column families: `blocks` (height -> block), `receipts` (tx hash -> receipt),
+//!   `state` (runtime key -> value), `index` (block hash -> height, tx hash -> location),
+//!   `meta` (head, genesis);
+//! - a block, its receipts, its indexes, its state diff and the new head are written in one
+//!   write batch with `sync = true`: after a crash (even `kill -9`) the node reopens at its
+//!   last committed block, never a partial one;
+//! - every value read back is decoded with a size limit; a value that does not decode is
+//!   reported as corruption, never a panic.
+
+mod db;
+
+pub use db::{Head, Store, TxLocation};

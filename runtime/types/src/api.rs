@@ -1,0 +1,107 @@
+//! The JSON bodies of the node's REST API (`/v1`), shared by the node (which writes
+//! them) and the client SDK (which reads them).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::block::BlockHeader;
+use crate::crypto::{PublicKey, Signature};
+use crate::hash::Hash;
+use crate::model::Role;
+use crate::receipt::Receipt;
+use crate::tx::Transaction;
+
+/// Largest page any listing returns.
+pub const MAX_PAGE: u32 = 500;
+/// Page size when `limit` is not given.
+pub const DEFAULT_PAGE: u32 = 50;
+
+/// An error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `not_found`, `nonce_replayed`.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Status {
+    pub chain_id: String,
+    pub height: u64,
+    pub latest_block_hash: Hash,
+    pub latest_block_time_ms: u64,
+    pub state_root: Hash,
+    pub genesis_hash: Hash,
+    pub mempool_size: usize,
+    pub validator: PublicKey,
+    pub version: String,
+}
+
+/// `POST /v1/tx` body: the canonical encoding of a `SignedTransaction`, in hex.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmitTx {
+    pub tx: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Submitted {
+    pub hash: Hash,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TxState {
+    /// In the mempool, not yet in a block.
+    Pending,
+    /// In a committed block; see the receipt for its outcome.
+    Committed,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TxView {
+    pub hash: Hash,
+    pub status: TxState,
+    pub height: Option<u64>,
+    pub index: Option<u32>,
+    pub tx: Transaction,
+    pub signature: Signature,
+    pub receipt: Option<Receipt>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockTx {
+    pub hash: Hash,
+    pub tx: Transaction,
+    pub signature: Signature,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockView {
+    pub hash: Hash,
+    pub header: BlockHeader,
+    pub txs: Vec<BlockTx>,
+    pub receipts: Vec<Receipt>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockSummary {
+    pub height: u64,
+    pub hash: Hash,
+    pub time_ms: u64,
+    pub tx_count: usize,
+    pub proposer: PublicKey,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Account {
+    pub key: PublicKey,
+    /// The nonce the key's next transaction must carry.
+    pub next_nonce: u64,
+    pub organization: Option<String>,
+    pub role: Option<Role>,
+}
