@@ -1,1 +1,19 @@
+//! `kuai-client`: the Rust SDK for Kuai nodes, and the `kuai` CLI built on it.
+//!
+//! - [`Client`]: typed REST queries, transaction submission, and waiting for commit;
+//! - [`TxBuilder`]: one method per transaction type, signing with a key and tracking
+//!   its nonce;
+//! - keys and identifier checks are re-exported from `kuai-types`.
+//!
+//! This crate must never compile RocksDB or wasmtime: it depends only on `kuai-types`
+//! for the ledger's types.
 
+mod builder;
+mod client;
+mod error;
+
+pub use builder::TxBuilder;
+pub use client::{Client, ListQuery};
+pub use error::ClientError;
+pub use kuai_types as types;
+pub use kuai_types::{identifiers, keyfile, Keypair, PublicKey};

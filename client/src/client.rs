@@ -1,0 +1,265 @@
+//! The REST client.
+
+use std::time::Duration;
+
+use kuai_types::api::{
+    Account, BlockSummary, BlockView, ErrorBody, Status, SubmitTx, Submitted, TxState, TxView,
+};
+use kuai_types::model::{AccessEvent, CatalogEntry, Grant, Organization, Page, ShareRequest};
+use kuai_types::{Hash, PublicKey, Receipt, SignedTransaction, TxOutcome};
+use serde::de::DeserializeOwned;
+
+use crate::error::ClientError;
+
+/// Paging and filters of a listing: `limit`, `after`, and `key=value` filters.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub limit: Option<u32>,
+    pub after: Option<String>,
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListQuery {
+    pub fn limit(n: u32) -> Self {
+        ListQuery {
+            limit: Some(n),
+            ..Default::default()
+        }
+    }
+
+    pub fn filter(mut self, key: &str, value: impl ToString) -> Self {
+        self.filters.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    fn pairs(&self) -> Vec<(String, String)> {
+        let mut p = self.filters.clone();
+        if let Some(l) = self.limit {
+            p.push(("limit".into(), l.to_string()));
+        }
+        if let Some(a) = &self.after {
+            p.push(("after".into(), a.clone()));
+        }
+        p
+    }
+}
+
+/// A connection to one node's REST API.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    poll: Duration,
+}
+
+impl Client {
+    /// `url` is the node's base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn new(url: &str) -> Result<Client, ClientError> {
+        let base = url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::BadUrl(url.to_string()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ClientError::Connect {
+                url: base.clone(),
+                source: e,
+            })?;
+        Ok(Client {
+            base,
+            http,
+            poll: Duration::from_millis(50),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn read<T: DeserializeOwned>(
+        &self,
+        url: String,
+        resp: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, ClientError> {
+        let resp = resp.map_err(|e| ClientError::Connect {
+            url: url.clone(),
+            source: e,
+        })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| ClientError::Connect {
+            url: url.clone(),
+            source: e,
+        })?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(b) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: b.error.code,
+                    message: b.error.message,
+                },
+                Err(_) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                },
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
+            url,
+            reason: e.to_string(),
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let resp = self.http.get(&url).query(query).send().await;
+        self.read(url, resp).await
+    }
+
+    pub async fn status(&self) -> Result<Status, ClientError> {
+        self.get("/v1/status", &[]).await
+    }
+
+    /// Sends a signed transaction; returns its id once the node admitted it to its mempool.
+    pub async fn submit(&self, stx: &SignedTransaction) -> Result<Hash, ClientError> {
+        let url = format!("{}/v1/tx", self.base);
+        let body = SubmitTx {
+            tx: hex::encode(stx.encode()),
+        };
+        let resp = self.http.post(&url).json(&body).send().await;
+        let s: Submitted = self.read(url, resp).await?;
+        Ok(s.hash)
+    }
+
+    pub async fn tx(&self, hash: &Hash) -> Result<TxView, ClientError> {
+        self.get(&format!("/v1/tx/{hash}"), &[]).await
+    }
+
+    /// Polls until the transaction is in a committed block; returns its receipt
+    /// (which may say it was rejected).
+    pub async fn wait_for_commit(
+        &self,
+        hash: &Hash,
+        timeout: Duration,
+    ) -> Result<Receipt, ClientError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match self.tx(hash).await {
+                Ok(v) if v.status == TxState::Committed => {
+                    if let Some(r) = v.receipt {
+                        return Ok(r);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::Timeout {
+                    hash: hash.to_hex(),
+                    seconds: timeout.as_secs(),
+                });
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// Submits, waits for commit, and turns a rejected receipt into [`ClientError::Rejected`].
+    pub async fn submit_and_wait(
+        &self,
+        stx: &SignedTransaction,
+        timeout: Duration,
+    ) -> Result<Receipt, ClientError> {
+        let hash = self.submit(stx).await?;
+        self.wait_for_success(&hash, timeout).await
+    }
+
+    /// Waits for commit and turns a rejected receipt into [`ClientError::Rejected`].
+    pub async fn wait_for_success(
+        &self,
+        hash: &Hash,
+        timeout: Duration,
+    ) -> Result<Receipt, ClientError> {
+        let receipt = self.wait_for_commit(hash, timeout).await?;
+        match &receipt.outcome {
+            TxOutcome::Success => Ok(receipt),
+            TxOutcome::Rejected { code, reason } => Err(ClientError::Rejected {
+                hash: hash.to_hex(),
+                height: receipt.height,
+                code: code.clone(),
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    /// A block by height, or by hash when given 64 hex characters.
+    pub async fn block(&self, id: &str) -> Result<BlockView, ClientError> {
+        self.get(&format!("/v1/blocks/{id}"), &[]).await
+    }
+
+    /// Blocks newest first, below `before` when given.
+    pub async fn blocks(
+        &self,
+        limit: Option<u32>,
+        before: Option<u64>,
+    ) -> Result<Vec<BlockSummary>, ClientError> {
+        let mut q = Vec::new();
+        if let Some(l) = limit {
+            q.push(("limit".to_string(), l.to_string()));
+        }
+        if let Some(b) = before {
+            q.push(("before".to_string(), b.to_string()));
+        }
+        self.get("/v1/blocks", &q).await
+    }
+
+    pub async fn account(&self, key: &PublicKey) -> Result<Account, ClientError> {
+        self.get(&format!("/v1/accounts/{key}"), &[]).await
+    }
+
+    pub async fn organizations(&self, q: &ListQuery) -> Result<Page<Organization>, ClientError> {
+        self.get("/v1/organizations", &q.pairs()).await
+    }
+
+    pub async fn organization(&self, credit_code: &str) -> Result<Organization, ClientError> {
+        self.get(&format!("/v1/organizations/{credit_code}"), &[])
+            .await
+    }
+
+    pub async fn catalog(&self, q: &ListQuery) -> Result<Page<CatalogEntry>, ClientError> {
+        self.get("/v1/catalog", &q.pairs()).await
+    }
+
+    pub async fn catalog_entry(&self, id: u64) -> Result<CatalogEntry, ClientError> {
+        self.get(&format!("/v1/catalog/{id}"), &[]).await
+    }
+
+    pub async fn share_requests(&self, q: &ListQuery) -> Result<Page<ShareRequest>, ClientError> {
+        self.get("/v1/share-requests", &q.pairs()).await
+    }
+
+    pub async fn share_request(&self, id: u64) -> Result<ShareRequest, ClientError> {
+        self.get(&format!("/v1/share-requests/{id}"), &[]).await
+    }
+
+    pub async fn grants(&self, q: &ListQuery) -> Result<Page<Grant>, ClientError> {
+        self.get("/v1/grants", &q.pairs()).await
+    }
+
+    pub async fn grant(&self, id: u64) -> Result<Grant, ClientError> {
+        self.get(&format!("/v1/grants/{id}"), &[]).await
+    }
+
+    pub async fn access_events(&self, q: &ListQuery) -> Result<Page<AccessEvent>, ClientError> {
+        self.get("/v1/access-events", &q.pairs()).await
+    }
+
+    pub async fn access_event(&self, id: u64) -> Result<AccessEvent, ClientError> {
+        self.get(&format!("/v1/access-events/{id}"), &[]).await
+    }
+}

@@ -1,0 +1,37 @@
+//! The one error enum of the SDK.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("cannot reach node at {url}: {source}")]
+    Connect { url: String, source: reqwest::Error },
+    #[error("node answered {status} {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("unexpected answer from {url}: {reason}")]
+    Decode { url: String, reason: String },
+    #[error("transaction {hash} was not committed within {seconds} s")]
+    Timeout { hash: String, seconds: u64 },
+    #[error("transaction {hash} was rejected in block {height}: {code}: {reason}")]
+    Rejected {
+        hash: String,
+        height: u64,
+        code: String,
+        reason: String,
+    },
+    #[error("invalid node URL {0:?}: use http://host:port")]
+    BadUrl(String),
+    #[error(transparent)]
+    Types(#[from] kuai_types::TypesError),
+}
+
+impl ClientError {
+    /// True when the node said the thing asked for does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::Api { status: 404, .. })
+    }
+}
