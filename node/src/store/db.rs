@@ -21,6 +21,9 @@ const ALL_CFS: [&str; 5] = [CF_BLOCKS, CF_RECEIPTS, CF_STATE, CF_INDEX, CF_META]
 const META_HEAD: &[u8] = b"head";
 const META_GENESIS: &[u8] = b"genesis";
 
+/// A raw state entry.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// The last committed block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
@@ -195,7 +198,7 @@ impl Store {
         prefix: &[u8],
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, NodeError> {
+    ) -> Result<Vec<KeyValue>, NodeError> {
         let start: Vec<u8> = after.map(<[u8]>::to_vec).unwrap_or_else(|| prefix.to_vec());
         let iter = self.db.iterator_cf(
             self.cf(CF_STATE)?,

@@ -276,11 +276,7 @@ fn a_transaction_for_another_chain_is_rejected_and_consumes_nothing() {
     let (code, reason) = rejected(&r);
     assert_eq!(code, "wrong_chain");
     assert!(reason.contains("other-chain"), "{reason}");
-    assert!(c
-        .state
-        .0
-        .get(&keys::nonce(&a.police_app.public()))
-        .is_none());
+    assert!(!c.state.0.contains_key(&keys::nonce(&a.police_app.public())));
 }
 
 #[test]

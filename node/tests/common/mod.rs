@@ -1,0 +1,95 @@
+//! Runs real `kuai-node` processes for integration tests: each on a temp directory
+//! and an OS-chosen loopback port, killed by PID when dropped.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use kuai_client::{keyfile, Keypair};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_kuai-node");
+
+/// `kuai-node init` with the dev template on an OS-chosen port.
+pub fn init(dir: &Path, chain_id: &str) {
+    let out = Command::new(BIN)
+        .args(["init", "--dir"])
+        .arg(dir)
+        .args(["--api", "127.0.0.1:0", "--chain-id", chain_id])
+        .output()
+        .expect("run kuai-node init");
+    assert!(
+        out.status.success(),
+        "init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn key(dir: &Path, name: &str) -> Keypair {
+    keyfile::read(&dir.join("keys").join(format!("{name}.key"))).expect("read key")
+}
+
+pub struct NodeProc {
+    pub child: Child,
+    pub url: String,
+    pub dir: PathBuf,
+}
+
+impl NodeProc {
+    /// Starts `kuai-node run` and waits (at most 60 s) until it prints its API address.
+    pub fn start(dir: &Path) -> NodeProc {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("node.log"))
+            .expect("open log");
+        let mut child = Command::new(BIN)
+            .arg("run")
+            .arg("--config")
+            .arg(dir.join("config.toml"))
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("spawn kuai-node");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("kuai-node: API on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => NodeProc {
+                child,
+                url,
+                dir: dir.to_path_buf(),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(dir.join("node.log")).unwrap_or_default();
+                panic!("node did not start within 60 s; log:\n{log}");
+            }
+        }
+    }
+
+    /// SIGKILL, as a crash: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
