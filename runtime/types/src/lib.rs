@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod block;
+pub mod certificate;
 pub mod codec;
 pub mod crypto;
 pub mod error;

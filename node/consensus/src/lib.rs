@@ -1,0 +1,1 @@
+//! Placeholder: the consensus core is being written.
