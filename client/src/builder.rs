@@ -2,7 +2,7 @@
 //! chain id and the key's next nonce, and increments the nonce with each transaction it
 //! signs (so a batch can be signed offline and submitted in order).
 
-use kuai_types::model::{CatalogEntrySpec, Member, OrgKind};
+use kuai_types::model::{CatalogEntrySpec, ChangeKind, Member, OrgKind, ProposalAction, Role};
 use kuai_types::payload::*;
 use kuai_types::{Hash, Keypair, Payload, PublicKey, SignedTransaction, Transaction};
 
@@ -67,8 +67,94 @@ impl TxBuilder {
         }))
     }
 
+    pub fn add_member(&mut self, key: PublicKey, role: Role) -> SignedTransaction {
+        self.sign(Payload::AddMember(AddMember {
+            member: Member { key, role },
+        }))
+    }
+
+    pub fn remove_member(&mut self, key: PublicKey) -> SignedTransaction {
+        self.sign(Payload::RemoveMember(RemoveMember { key }))
+    }
+
+    /// Signs with the current key a transaction naming its successor. Use
+    /// [`TxBuilder::new`] with the new key afterwards (its nonce starts at 0).
+    pub fn rotate_key(&mut self, new_key: PublicKey) -> SignedTransaction {
+        self.sign(Payload::RotateKey(RotateKey { new_key }))
+    }
+
+    pub fn set_approval_threshold(&mut self, threshold: u8) -> SignedTransaction {
+        self.sign(Payload::SetApprovalThreshold(SetApprovalThreshold {
+            threshold,
+        }))
+    }
+
+    pub fn submit_proposal(
+        &mut self,
+        action: ProposalAction,
+        deadline_ms: u64,
+    ) -> SignedTransaction {
+        self.sign(Payload::SubmitProposal(SubmitProposal {
+            action,
+            deadline: deadline_ms,
+        }))
+    }
+
+    pub fn vote_proposal(&mut self, proposal_id: u64, approve: bool) -> SignedTransaction {
+        self.sign(Payload::VoteProposal(VoteProposal {
+            proposal_id,
+            approve,
+        }))
+    }
+
     pub fn register_catalog_entry(&mut self, spec: CatalogEntrySpec) -> SignedTransaction {
         self.sign(Payload::RegisterCatalogEntry(RegisterCatalogEntry { spec }))
+    }
+
+    pub fn update_catalog_entry(
+        &mut self,
+        entry_id: u64,
+        spec: CatalogEntrySpec,
+    ) -> SignedTransaction {
+        self.sign(Payload::UpdateCatalogEntry(UpdateCatalogEntry {
+            entry_id,
+            spec,
+        }))
+    }
+
+    pub fn review_catalog_entry(
+        &mut self,
+        entry_id: u64,
+        version: u32,
+        approve: bool,
+        note: &str,
+    ) -> SignedTransaction {
+        self.sign(Payload::ReviewCatalogEntry(ReviewCatalogEntry {
+            entry_id,
+            version,
+            approve,
+            note: note.into(),
+        }))
+    }
+
+    pub fn declare_change(
+        &mut self,
+        entry_id: u64,
+        kind: ChangeKind,
+        note: &str,
+    ) -> SignedTransaction {
+        self.sign(Payload::DeclareChange(DeclareChange {
+            entry_id,
+            kind,
+            note: note.into(),
+        }))
+    }
+
+    pub fn set_negative_list(&mut self, entry_id: u64, basis: Option<&str>) -> SignedTransaction {
+        self.sign(Payload::SetNegativeList(SetNegativeList {
+            entry_id,
+            basis: basis.map(String::from),
+        }))
     }
 
     pub fn submit_share_request(
@@ -106,6 +192,20 @@ impl TxBuilder {
         }))
     }
 
+    pub fn withdraw_share_request(&mut self, request_id: u64) -> SignedTransaction {
+        self.sign(Payload::WithdrawShareRequest(WithdrawShareRequest {
+            request_id,
+        }))
+    }
+
+    pub fn revoke_grant(&mut self, grant_id: u64, reason: &str) -> SignedTransaction {
+        self.sign(Payload::RevokeGrant(RevokeGrant {
+            grant_id,
+            reason: reason.into(),
+        }))
+    }
+
+    /// Records an access; only the digest of `query` goes on chain.
     pub fn record_access(
         &mut self,
         grant_id: u64,
@@ -120,10 +220,59 @@ impl TxBuilder {
             accessor,
             fields: fields.iter().map(|f| f.to_string()).collect(),
             rows,
-            query_digest: Hash::tagged(b"kuai/query/v1", &[query.as_bytes()]),
+            query_digest: query_digest(query),
             purpose: purpose.into(),
         }))
     }
+
+    pub fn raise_objection(
+        &mut self,
+        grant_id: u64,
+        field: &str,
+        record_ref: &str,
+        description: &str,
+    ) -> SignedTransaction {
+        self.sign(Payload::RaiseObjection(RaiseObjection {
+            grant_id,
+            field: field.into(),
+            record_ref: record_ref.into(),
+            description: description.into(),
+        }))
+    }
+
+    pub fn answer_objection(
+        &mut self,
+        objection_id: u64,
+        corrected: bool,
+        note: &str,
+    ) -> SignedTransaction {
+        self.sign(Payload::AnswerObjection(AnswerObjection {
+            objection_id,
+            corrected,
+            note: note.into(),
+        }))
+    }
+
+    pub fn propose_agreement(&mut self, p: ProposeAgreement) -> SignedTransaction {
+        self.sign(Payload::ProposeAgreement(p))
+    }
+
+    pub fn sign_agreement(&mut self, agreement_id: u64, digest: Hash) -> SignedTransaction {
+        self.sign(Payload::SignAgreement(SignAgreement {
+            agreement_id,
+            digest,
+        }))
+    }
+}
+
+/// The digest an access event records for a query text.
+pub fn query_digest(query: &str) -> Hash {
+    Hash::tagged(b"kuai/query/v1", &[query.as_bytes()])
+}
+
+/// The digest of an agreement's text, as its parties sign it.
+pub fn agreement_digest(text: &[u8]) -> Hash {
+    Hash::tagged(b"kuai/agreement/v1", &[text])
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@ use std::time::Duration;
 use kuai_types::api::{
     Account, BlockSummary, BlockView, ErrorBody, Status, SubmitTx, Submitted, TxState, TxView,
 };
-use kuai_types::model::{AccessEvent, CatalogEntry, Grant, Organization, Page, ShareRequest};
+use kuai_types::model::{
+    AccessEvent, Agreement, CatalogEntry, CatalogEntryVersion, DataElement, Grant, HolidayCalendar,
+    Objection, Organization, Page, Parameters, Proposal, Scorecard, ShareRequest, ValidatorInfo,
+};
 use kuai_types::{Hash, PublicKey, Receipt, SignedTransaction, TxOutcome};
 use serde::de::DeserializeOwned;
 
@@ -261,5 +264,58 @@ impl Client {
 
     pub async fn access_event(&self, id: u64) -> Result<AccessEvent, ClientError> {
         self.get(&format!("/v1/access-events/{id}"), &[]).await
+    }
+
+    pub async fn catalog_versions(&self, id: u64) -> Result<Vec<CatalogEntryVersion>, ClientError> {
+        self.get(&format!("/v1/catalog/{id}/versions"), &[]).await
+    }
+
+    pub async fn data_element(&self, code: &str) -> Result<DataElement, ClientError> {
+        self.get(&format!("/v1/data-elements/{code}"), &[]).await
+    }
+
+    pub async fn objections(&self, q: &ListQuery) -> Result<Page<Objection>, ClientError> {
+        self.get("/v1/objections", &q.pairs()).await
+    }
+
+    pub async fn objection(&self, id: u64) -> Result<Objection, ClientError> {
+        self.get(&format!("/v1/objections/{id}"), &[]).await
+    }
+
+    pub async fn agreements(&self, q: &ListQuery) -> Result<Page<Agreement>, ClientError> {
+        self.get("/v1/agreements", &q.pairs()).await
+    }
+
+    pub async fn agreement(&self, id: u64) -> Result<Agreement, ClientError> {
+        self.get(&format!("/v1/agreements/{id}"), &[]).await
+    }
+
+    pub async fn proposals(&self, q: &ListQuery) -> Result<Page<Proposal>, ClientError> {
+        self.get("/v1/proposals", &q.pairs()).await
+    }
+
+    pub async fn proposal(&self, id: u64) -> Result<Proposal, ClientError> {
+        self.get(&format!("/v1/proposals/{id}"), &[]).await
+    }
+
+    pub async fn scorecards(&self) -> Result<Vec<Scorecard>, ClientError> {
+        self.get("/v1/scorecards", &[]).await
+    }
+
+    pub async fn scorecard(&self, credit_code: &str) -> Result<Scorecard, ClientError> {
+        self.get(&format!("/v1/organizations/{credit_code}/scorecard"), &[])
+            .await
+    }
+
+    pub async fn validators(&self) -> Result<Vec<ValidatorInfo>, ClientError> {
+        self.get("/v1/validators", &[]).await
+    }
+
+    pub async fn parameters(&self) -> Result<Parameters, ClientError> {
+        self.get("/v1/parameters", &[]).await
+    }
+
+    pub async fn calendar(&self, year: i32) -> Result<HolidayCalendar, ClientError> {
+        self.get(&format!("/v1/calendar/{year}"), &[]).await
     }
 }

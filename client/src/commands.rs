@@ -1,19 +1,21 @@
 //! The CLI's command implementations. Queries print JSON; transactions print the
-//! outcome and exit non-zero when the ledger rejects them.
+//! outcome and exit 1 when the node or the ledger refuses them, with the reason.
 
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use kuai_client::types::model::{CatalogEntrySpec, Member, OrgKind, Role};
+use kuai_client::types::model::{
+    CatalogEntrySpec, ChangeKind, Member, OrgKind, ProposalAction, Role,
+};
+use kuai_client::types::payload::ProposeAgreement;
 use kuai_client::types::{Hash, PublicKey, SignedTransaction};
-use kuai_client::{identifiers, keyfile, Client, ClientError, Keypair, ListQuery, TxBuilder};
+use kuai_client::{
+    agreement_digest, identifiers, keyfile, Client, ClientError, Keypair, ListQuery, TxBuilder,
+};
 use serde::Serialize;
 
-use crate::{
-    AccessCmd, BlockCmd, CatalogCmd, Cli, Cmd, GrantCmd, IdCmd, KeysCmd, ListArgs, OrgCmd,
-    RequestCmd, Signer, TxCmd,
-};
+use crate::cli::*;
 
 fn print<T: Serialize>(v: &T) -> Result<i32> {
     println!("{}", serde_json::to_string_pretty(v)?);
@@ -28,15 +30,26 @@ fn query(l: &ListArgs) -> ListQuery {
     }
 }
 
-fn with(q: ListQuery, key: &str, v: &Option<impl ToString>) -> ListQuery {
-    match v {
-        Some(v) => q.filter(key, v.to_string()),
-        None => q,
+/// Adds `key=value` filters whose value is given.
+fn filtered(mut q: ListQuery, filters: &[(&str, Option<String>)]) -> ListQuery {
+    for (k, v) in filters {
+        if let Some(v) = v {
+            q = q.filter(k, v);
+        }
     }
+    q
+}
+
+fn flag(on: bool) -> Option<String> {
+    on.then(|| "true".to_string())
 }
 
 fn read_key(path: &Path) -> Result<Keypair> {
     keyfile::read(path).map_err(|e| anyhow!(e))
+}
+
+fn parse_key(what: &str, raw: &str) -> Result<PublicKey> {
+    raw.parse().map_err(|e| anyhow!("{what} {raw:?}: {e}"))
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, raw: &str, allowed: &str) -> Result<T> {
@@ -44,9 +57,32 @@ fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, raw: &str, allowed: &s
         .map_err(|_| anyhow!("{what} {raw:?} is not one of: {allowed}"))
 }
 
+fn parse_member(raw: &str) -> Result<Member> {
+    let (key, role) = raw
+        .split_once(':')
+        .ok_or_else(|| anyhow!("member {raw:?} must be PUBLIC_KEY:ROLE"))?;
+    let role: Role = parse_enum("role", role, "cdo, reviewer, app, validator")?;
+    Ok(Member {
+        key: parse_key("member key", key)?,
+        role,
+    })
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not a {what}", path.display()))
+}
+
+fn file_digest(path: &Path) -> Result<Hash> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(agreement_digest(&bytes))
+}
+
+/// Signs with the signer's key (chain id and nonce from the node), submits, waits.
 async fn send(
     client: &Client,
-    cli_wait: u64,
+    wait: u64,
     signer: &Signer,
     build: impl FnOnce(&mut TxBuilder) -> SignedTransaction,
 ) -> Result<i32> {
@@ -59,7 +95,7 @@ async fn send(
         return Ok(0);
     }
     match client
-        .wait_for_success(&hash, Duration::from_secs(cli_wait))
+        .wait_for_success(&hash, Duration::from_secs(wait))
         .await
     {
         Ok(r) => {
@@ -85,14 +121,14 @@ async fn send(
 /// Checks VALUE as a resident ID number and as a credit code (an all-digit value can be
 /// either); valid as either is a pass.
 fn id_check(value: &str) -> i32 {
-    let resident = identifiers::check_resident_id(value);
-    let credit = identifiers::check_credit_code(value);
-    match (resident, credit) {
+    match (
+        identifiers::check_resident_id(value),
+        identifiers::check_credit_code(value),
+    ) {
         (Ok(v), _) => println!("valid resident ID number {v}"),
         (_, Ok(v)) => println!("valid unified social credit code {v}"),
         (Err(r), Err(c)) => {
-            let digits = value.trim().chars().take(17).all(|ch| ch.is_ascii_digit());
-            if digits {
+            if value.trim().chars().take(17).all(|ch| ch.is_ascii_digit()) {
                 eprintln!("{r}\n{c}");
             } else {
                 eprintln!("{c}");
@@ -101,17 +137,6 @@ fn id_check(value: &str) -> i32 {
         }
     }
     0
-}
-
-fn parse_member(raw: &str) -> Result<Member> {
-    let (key, role) = raw
-        .split_once(':')
-        .ok_or_else(|| anyhow!("member {raw:?} must be PUBLIC_KEY:ROLE"))?;
-    let key: PublicKey = key
-        .parse()
-        .map_err(|e| anyhow!("member key {key:?}: {e}"))?;
-    let role: Role = parse_enum("role", role, "cdo, reviewer, app, validator")?;
-    Ok(Member { key, role })
 }
 
 /// Runs a command; a node's error answer prints its message and exits 1.
@@ -132,10 +157,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
 }
 
 async fn dispatch(cli: Cli) -> Result<i32> {
-    let client = || Client::new(&cli.node).map_err(|e| anyhow!(e));
-    let wait = cli.wait_secs;
+    let c = Client::new(&cli.node).map_err(|e| anyhow!(e))?;
+    let w = cli.wait_secs;
     match cli.cmd {
-        Cmd::Status => print(&client()?.status().await?),
+        Cmd::Status => print(&c.status().await?),
         Cmd::Keys(KeysCmd::New { out }) => {
             let k = Keypair::generate();
             keyfile::write(&out, &k).map_err(|e| anyhow!(e))?;
@@ -147,21 +172,60 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Cmd::Id(IdCmd::Check { value }) => Ok(id_check(&value)),
-        Cmd::Account { key } => {
-            let key: PublicKey = key.parse().map_err(|e| anyhow!("key: {e}"))?;
-            print(&client()?.account(&key).await?)
+        Cmd::Account { key } => print(&c.account(&parse_key("key", &key)?).await?),
+        Cmd::Org(cmd) => org(&c, w, cmd).await,
+        Cmd::Catalog(cmd) => catalog(&c, w, cmd).await,
+        Cmd::Element(ElementCmd::Show { code }) => print(&c.data_element(&code).await?),
+        Cmd::Request(cmd) => request(&c, w, cmd).await,
+        Cmd::Grant(GrantCmd::List {
+            list,
+            entry,
+            grantee,
+        }) => print(
+            &c.grants(&filtered(
+                query(&list),
+                &[
+                    ("entry", entry.map(|e| e.to_string())),
+                    ("grantee", grantee),
+                ],
+            ))
+            .await?,
+        ),
+        Cmd::Grant(GrantCmd::Show { id }) => print(&c.grant(id).await?),
+        Cmd::Grant(GrantCmd::Revoke { id, signer, reason }) => {
+            send(&c, w, &signer, |b| b.revoke_grant(id, &reason)).await
         }
-        Cmd::Org(OrgCmd::List(l)) => print(&client()?.organizations(&query(&l)).await?),
-        Cmd::Org(OrgCmd::Show { credit_code }) => {
-            print(&client()?.organization(&credit_code).await?)
+        Cmd::Access(cmd) => access(&c, w, cmd).await,
+        Cmd::Objection(cmd) => objection(&c, w, cmd).await,
+        Cmd::Agreement(cmd) => agreement(&c, w, cmd).await,
+        Cmd::Proposal(cmd) => proposal(&c, w, cmd).await,
+        Cmd::Scorecard(ScorecardCmd::List) => print(&c.scorecards().await?),
+        Cmd::Scorecard(ScorecardCmd::Show { credit_code }) => {
+            print(&c.scorecard(&credit_code).await?)
         }
-        Cmd::Org(OrgCmd::Register {
+        Cmd::Chain(ChainCmd::Validators) => print(&c.validators().await?),
+        Cmd::Chain(ChainCmd::Parameters) => print(&c.parameters().await?),
+        Cmd::Chain(ChainCmd::Calendar { year }) => print(&c.calendar(year).await?),
+        Cmd::Tx(TxCmd::Show { hash }) => {
+            let hash: Hash = hash.parse().map_err(|e| anyhow!("hash: {e}"))?;
+            print(&c.tx(&hash).await?)
+        }
+        Cmd::Block(BlockCmd::Show { id }) => print(&c.block(&id).await?),
+        Cmd::Block(BlockCmd::List { limit, before }) => print(&c.blocks(limit, before).await?),
+    }
+}
+
+async fn org(c: &Client, w: u64, cmd: OrgCmd) -> Result<i32> {
+    match cmd {
+        OrgCmd::List(l) => print(&c.organizations(&query(&l)).await?),
+        OrgCmd::Show { credit_code } => print(&c.organization(&credit_code).await?),
+        OrgCmd::Register {
             signer,
             credit_code,
             name,
             kind,
             members,
-        }) => {
+        } => {
             let kind: OrgKind = parse_enum(
                 "kind",
                 &kind,
@@ -172,105 +236,172 @@ async fn dispatch(cli: Cli) -> Result<i32> {
                 .iter()
                 .map(|m| parse_member(m))
                 .collect::<Result<Vec<_>>>()?;
-            send(&client()?, wait, &signer, |b| {
+            send(c, w, &signer, |b| {
                 b.register_organization(&credit_code, &name, kind, members)
             })
             .await
         }
-        Cmd::Catalog(CatalogCmd::List { list, provider }) => print(
-            &client()?
-                .catalog(&with(query(&list), "provider", &provider))
-                .await?,
-        ),
-        Cmd::Catalog(CatalogCmd::Show { id }) => print(&client()?.catalog_entry(id).await?),
-        Cmd::Catalog(CatalogCmd::Register { signer, file }) => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let spec: CatalogEntrySpec = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a catalog entry spec", file.display()))?;
-            send(&client()?, wait, &signer, |b| {
-                b.register_catalog_entry(spec)
+        OrgCmd::AddMember { signer, member } => {
+            let m = parse_member(&member)?;
+            send(c, w, &signer, |b| b.add_member(m.key, m.role)).await
+        }
+        OrgCmd::RemoveMember { signer, member_key } => {
+            let key = parse_key("member key", &member_key)?;
+            send(c, w, &signer, |b| b.remove_member(key)).await
+        }
+        OrgCmd::RotateKey {
+            signer,
+            new_key_file,
+        } => {
+            let new_key = read_key(&new_key_file)?.public();
+            send(c, w, &signer, |b| b.rotate_key(new_key)).await
+        }
+        OrgCmd::SetThreshold { signer, threshold } => {
+            send(c, w, &signer, |b| b.set_approval_threshold(threshold)).await
+        }
+    }
+}
+
+async fn catalog(c: &Client, w: u64, cmd: CatalogCmd) -> Result<i32> {
+    match cmd {
+        CatalogCmd::List {
+            list,
+            provider,
+            share_type,
+            open_mode,
+            classification,
+            negative_list,
+        } => {
+            let q = filtered(
+                query(&list),
+                &[
+                    ("provider", provider),
+                    ("share_type", share_type),
+                    ("open_mode", open_mode),
+                    ("classification", classification),
+                    ("negative_list", flag(negative_list)),
+                ],
+            );
+            print(&c.catalog(&q).await?)
+        }
+        CatalogCmd::Show { id } => print(&c.catalog_entry(id).await?),
+        CatalogCmd::Versions { id } => print(&c.catalog_versions(id).await?),
+        CatalogCmd::Register { signer, file } => {
+            let spec: CatalogEntrySpec = read_json(&file, "catalog entry spec")?;
+            send(c, w, &signer, |b| b.register_catalog_entry(spec)).await
+        }
+        CatalogCmd::Update { id, signer, file } => {
+            let spec: CatalogEntrySpec = read_json(&file, "catalog entry spec")?;
+            send(c, w, &signer, |b| b.update_catalog_entry(id, spec)).await
+        }
+        CatalogCmd::Review {
+            id,
+            signer,
+            version,
+            changes,
+        } => {
+            let note = changes.clone().unwrap_or_default();
+            send(c, w, &signer, |b| {
+                b.review_catalog_entry(id, version, changes.is_none(), &note)
             })
             .await
         }
-        Cmd::Request(RequestCmd::List {
+        CatalogCmd::DeclareChange {
+            id,
+            signer,
+            kind,
+            note,
+        } => {
+            let kind: ChangeKind = parse_enum("kind", &kind, "data, law_or_duty")?;
+            send(c, w, &signer, |b| b.declare_change(id, kind, &note)).await
+        }
+        CatalogCmd::NegativeList {
+            id,
+            signer,
+            basis,
+            remove,
+        } => {
+            let basis = if remove { None } else { basis };
+            send(c, w, &signer, |b| b.set_negative_list(id, basis.as_deref())).await
+        }
+    }
+}
+
+async fn request(c: &Client, w: u64, cmd: RequestCmd) -> Result<i32> {
+    match cmd {
+        RequestCmd::List {
             list,
             status,
             entry,
             requester,
             provider,
-        }) => {
-            let q = with(
-                with(
-                    with(with(query(&list), "status", &status), "entry", &entry),
-                    "requester",
-                    &requester,
-                ),
-                "provider",
-                &provider,
+            overdue,
+        } => {
+            let q = filtered(
+                query(&list),
+                &[
+                    ("status", status),
+                    ("entry", entry.map(|e| e.to_string())),
+                    ("requester", requester),
+                    ("provider", provider),
+                    ("overdue", flag(overdue)),
+                ],
             );
-            print(&client()?.share_requests(&q).await?)
+            print(&c.share_requests(&q).await?)
         }
-        Cmd::Request(RequestCmd::Show { id }) => print(&client()?.share_request(id).await?),
-        Cmd::Request(RequestCmd::Submit {
+        RequestCmd::Show { id } => print(&c.share_request(id).await?),
+        RequestCmd::Submit {
             signer,
             entry,
             fields,
             purpose,
             legal_basis,
             days,
-        }) => {
+        } => {
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-            send(&client()?, wait, &signer, |b| {
+            send(c, w, &signer, |b| {
                 b.submit_share_request(entry, &fields, &purpose, &legal_basis, days)
             })
             .await
         }
-        Cmd::Request(RequestCmd::Approve {
+        RequestCmd::Approve {
             id,
             signer,
             quota_rows,
-        }) => {
-            send(&client()?, wait, &signer, |b| {
-                b.approve_share_request(id, quota_rows)
-            })
-            .await
+        } => send(c, w, &signer, |b| b.approve_share_request(id, quota_rows)).await,
+        RequestCmd::Reject { id, signer, reason } => {
+            send(c, w, &signer, |b| b.reject_share_request(id, &reason)).await
         }
-        Cmd::Request(RequestCmd::Reject { id, signer, reason }) => {
-            send(&client()?, wait, &signer, |b| {
-                b.reject_share_request(id, &reason)
-            })
-            .await
+        RequestCmd::Withdraw { id, signer } => {
+            send(c, w, &signer, |b| b.withdraw_share_request(id)).await
         }
-        Cmd::Grant(GrantCmd::List {
-            list,
-            entry,
-            grantee,
-        }) => print(
-            &client()?
-                .grants(&with(
-                    with(query(&list), "entry", &entry),
-                    "grantee",
-                    &grantee,
-                ))
-                .await?,
-        ),
-        Cmd::Grant(GrantCmd::Show { id }) => print(&client()?.grant(id).await?),
-        Cmd::Access(AccessCmd::List {
+    }
+}
+
+async fn access(c: &Client, w: u64, cmd: AccessCmd) -> Result<i32> {
+    match cmd {
+        AccessCmd::List {
             list,
             entry,
             grant,
             accessor_org,
-        }) => {
-            let q = with(
-                with(with(query(&list), "entry", &entry), "grant", &grant),
-                "accessor_org",
-                &accessor_org,
+            provider,
+            purpose,
+        } => {
+            let q = filtered(
+                query(&list),
+                &[
+                    ("entry", entry.map(|e| e.to_string())),
+                    ("grant", grant.map(|g| g.to_string())),
+                    ("accessor_org", accessor_org),
+                    ("provider", provider),
+                    ("purpose", purpose),
+                ],
             );
-            print(&client()?.access_events(&q).await?)
+            print(&c.access_events(&q).await?)
         }
-        Cmd::Access(AccessCmd::Show { id }) => print(&client()?.access_event(id).await?),
-        Cmd::Access(AccessCmd::Record {
+        AccessCmd::Show { id } => print(&c.access_event(id).await?),
+        AccessCmd::Record {
             signer,
             grant,
             accessor,
@@ -278,21 +409,121 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             rows,
             query: q,
             purpose,
-        }) => {
-            let accessor: PublicKey = accessor.parse().map_err(|e| anyhow!("accessor: {e}"))?;
+        } => {
+            let accessor = parse_key("accessor", &accessor)?;
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-            send(&client()?, wait, &signer, |b| {
+            send(c, w, &signer, |b| {
                 b.record_access(grant, accessor, &fields, rows, &q, &purpose)
             })
             .await
         }
-        Cmd::Tx(TxCmd::Show { hash }) => {
-            let hash: Hash = hash.parse().map_err(|e| anyhow!("hash: {e}"))?;
-            print(&client()?.tx(&hash).await?)
+    }
+}
+
+async fn objection(c: &Client, w: u64, cmd: ObjectionCmd) -> Result<i32> {
+    match cmd {
+        ObjectionCmd::List { list, entry, open } => print(
+            &c.objections(&filtered(
+                query(&list),
+                &[
+                    ("entry", entry.map(|e| e.to_string())),
+                    ("open", flag(open)),
+                ],
+            ))
+            .await?,
+        ),
+        ObjectionCmd::Show { id } => print(&c.objection(id).await?),
+        ObjectionCmd::Raise {
+            signer,
+            grant,
+            field,
+            record,
+            description,
+        } => {
+            send(c, w, &signer, |b| {
+                b.raise_objection(grant, &field, &record, &description)
+            })
+            .await
         }
-        Cmd::Block(BlockCmd::Show { id }) => print(&client()?.block(&id).await?),
-        Cmd::Block(BlockCmd::List { limit, before }) => {
-            print(&client()?.blocks(limit, before).await?)
+        ObjectionCmd::Answer {
+            id,
+            signer,
+            corrected,
+            rejected,
+        } => {
+            let (ok, note) = match (corrected, rejected) {
+                (Some(n), _) => (true, n),
+                (None, Some(r)) => (false, r),
+                (None, None) => bail!("give --corrected NOTE or --rejected REASON"),
+            };
+            send(c, w, &signer, |b| b.answer_objection(id, ok, &note)).await
         }
     }
+}
+
+async fn agreement(c: &Client, w: u64, cmd: AgreementCmd) -> Result<i32> {
+    match cmd {
+        AgreementCmd::List(l) => print(&c.agreements(&query(&l)).await?),
+        AgreementCmd::Show { id } => print(&c.agreement(id).await?),
+        AgreementCmd::Propose {
+            signer,
+            entry,
+            applicant,
+            text_file,
+            fields,
+            purpose,
+            days,
+            quota_rows,
+        } => {
+            let digest = file_digest(&text_file)?;
+            println!("agreement digest {digest}");
+            let p = ProposeAgreement {
+                entry_id: entry,
+                applicant,
+                digest,
+                fields,
+                purpose,
+                period_days: days,
+                quota_rows,
+            };
+            send(c, w, &signer, |b| b.propose_agreement(p)).await
+        }
+        AgreementCmd::Sign {
+            id,
+            signer,
+            text_file,
+        } => {
+            let digest = file_digest(&text_file)?;
+            send(c, w, &signer, |b| b.sign_agreement(id, digest)).await
+        }
+    }
+}
+
+async fn proposal(c: &Client, w: u64, cmd: ProposalCmd) -> Result<i32> {
+    match cmd {
+        ProposalCmd::List(l) => print(&c.proposals(&query(&l)).await?),
+        ProposalCmd::Show { id } => print(&c.proposal(id).await?),
+        ProposalCmd::Submit {
+            signer,
+            action_file,
+            days,
+        } => {
+            let action: ProposalAction = read_json(&action_file, "proposal action")?;
+            let now = c.status().await?.latest_block_time_ms.max(wall_clock_ms());
+            send(c, w, &signer, |b| {
+                b.submit_proposal(action, now + days * 86_400_000)
+            })
+            .await
+        }
+        ProposalCmd::Vote { id, signer, oppose } => {
+            send(c, w, &signer, |b| b.vote_proposal(id, !oppose)).await
+        }
+    }
+}
+
+fn wall_clock_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }

@@ -12,7 +12,7 @@ mod builder;
 mod client;
 mod error;
 
-pub use builder::TxBuilder;
+pub use builder::{agreement_digest, query_digest, TxBuilder};
 pub use client::{Client, ListQuery};
 pub use error::ClientError;
 pub use kuai_types as types;

@@ -191,9 +191,12 @@ impl Chain {
 
     /// Makes a proposal durable and the new head.
     pub fn commit(&self, p: Proposal) -> Result<Head, NodeError> {
-        let head = self
-            .store
-            .commit_block(&p.block, &p.outcome.receipts, &p.outcome.diff)?;
+        let head = self.store.commit_block(
+            &p.block,
+            &p.outcome.receipts,
+            &p.outcome.block_events,
+            &p.outcome.diff,
+        )?;
         let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
         self.pool().remove(&hashes);
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
@@ -204,6 +207,13 @@ impl Chain {
             .filter(|r| !r.is_success())
             .count();
         tracing::info!(height = head.height, hash = %head.hash, txs = hashes.len(), rejected, "block committed");
+        if let Some(set) = &p.outcome.new_validators {
+            tracing::info!(
+                height = head.height,
+                validators = set.len(),
+                "validator set changed"
+            );
+        }
         Ok(head)
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod chain;
+pub mod clock;
 pub mod config;
 pub mod dev;
 pub mod error;

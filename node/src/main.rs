@@ -2,10 +2,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use kuai_node::clock::{DevClock, WallClock};
 use kuai_node::config::{NodeConfig, ProducerConfig};
 use kuai_node::init::{self, InitOptions, CONFIG_FILE, DEV_TEMPLATE};
 use kuai_node::{dev, node};
@@ -102,7 +104,7 @@ async fn main() -> Result<()> {
         Cmd::Run { config } => {
             let cfg = load(&config)?;
             init_logging(&cfg.log_format);
-            let running = node::start(&cfg).await?;
+            let running = node::start(&cfg, Arc::new(WallClock)).await?;
             println!("kuai-node: API on http://{}", running.api_addr);
             running.wait().await?;
             Ok(())
@@ -110,21 +112,27 @@ async fn main() -> Result<()> {
         Cmd::Dev { data_dir, api } => {
             init_logging("text");
             let config = data_dir.join(CONFIG_FILE);
+            let now = now_ms();
             if !config.exists() {
+                // The genesis lies in the past, so the seeded history has real deadlines behind it.
                 init::init(&InitOptions {
                     dir: data_dir.clone(),
                     template: DEV_TEMPLATE.to_string(),
                     chain_id: None,
                     api_addr: api,
-                    producer: ProducerConfig::default(),
-                    now_ms: now_ms(),
+                    producer: ProducerConfig {
+                        block_interval_ms: 100,
+                        ..ProducerConfig::default()
+                    },
+                    now_ms: now - dev::HISTORY_DAYS * 86_400_000,
                 })?;
             }
             let mut cfg = load(&config)?;
             cfg.api_addr = api;
-            let running = node::start(&cfg).await?;
+            let clock = Arc::new(DevClock::default());
+            let running = node::start(&cfg, clock.clone()).await?;
             let url = format!("http://{}", running.api_addr);
-            match dev::seed(running.chain.clone(), &data_dir.join("keys")).await {
+            match dev::seed(running.chain.clone(), &data_dir.join("keys"), &clock, now).await {
                 Ok(true) => println!("seeded the sample consortium"),
                 Ok(false) => println!("resumed at height {}", running.chain.head().height),
                 Err(e) => bail!("seeding failed: {e}"),

@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 
 use crate::api::{self, AppState};
 use crate::chain::Chain;
+use crate::clock::Clock;
 use crate::config::NodeConfig;
 use crate::error::NodeError;
 use crate::init::read_genesis;
@@ -23,7 +24,8 @@ pub struct Running {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-pub async fn start(cfg: &NodeConfig) -> Result<Running, NodeError> {
+/// Starts a node whose blocks take their time from `clock`.
+pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, NodeError> {
     let genesis = read_genesis(&cfg.genesis_file)?;
     let key = keyfile::read(&cfg.validator_key_file)?;
     let chain = Arc::new(Chain::open(
@@ -41,7 +43,7 @@ pub async fn start(cfg: &NodeConfig) -> Result<Running, NodeError> {
         max_block_txs: cfg.producer.max_block_txs,
     });
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let engine = tokio::spawn(solo::run(chain.clone(), cfg.producer.clone(), full));
+    let engine = tokio::spawn(solo::run(chain.clone(), cfg.producer.clone(), full, clock));
     tracing::info!(api = %format!("http://{api_addr}"), "node started");
     Ok(Running {
         chain,

@@ -5,23 +5,22 @@
 //! stops and the node exits rather than diverge from its store.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use crate::chain::Chain;
+use crate::clock::Clock;
 use crate::config::ProducerConfig;
 use crate::error::NodeError;
 
-fn wall_clock_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// Runs until a block fails to commit; returns that error.
-pub async fn run(chain: Arc<Chain>, cfg: ProducerConfig, full: Arc<Notify>) -> NodeError {
+pub async fn run(
+    chain: Arc<Chain>,
+    cfg: ProducerConfig,
+    full: Arc<Notify>,
+    clock: Arc<dyn Clock>,
+) -> NodeError {
     let mut tick = tokio::time::interval(Duration::from_millis(cfg.block_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -35,8 +34,9 @@ pub async fn run(chain: Arc<Chain>, cfg: ProducerConfig, full: Arc<Notify>) -> N
         }
         let c = chain.clone();
         let max = cfg.max_block_txs;
+        let now = clock.now_ms();
         let result = tokio::task::spawn_blocking(move || {
-            let proposal = c.propose(wall_clock_ms(), max)?;
+            let proposal = c.propose(now, max)?;
             c.commit(proposal)
         })
         .await;

@@ -90,7 +90,7 @@ async fn bad_input_gets_4xx_with_a_message_and_never_kills_the_node() {
     api.expect(
         "POST",
         "/v1/tx",
-        Some(("application/json", vec![b'a'; 4 * 1024 * 1024])),
+        Some(("application/json", vec![b'a'; 200 * 1024])),
         S::PAYLOAD_TOO_LARGE,
     )
     .await;

@@ -30,6 +30,7 @@ fn spec(name: &str, share_type: ShareType) -> CatalogEntrySpec {
                 name: f.to_string(),
                 sensitivity: Sensitivity::Sensitive,
                 masking: MaskingRule::IdNumber,
+                element_code: None,
             })
             .collect(),
         update_frequency: "daily".into(),
@@ -38,10 +39,18 @@ fn spec(name: &str, share_type: ShareType) -> CatalogEntrySpec {
         share_methods: vec![ShareMethod::Api],
         open_mode: OpenMode::OnApplication,
         usage_requirements: "stated purpose only".into(),
+        approval_threshold: None,
     }
 }
 
+/// The id a receipt announces: the grant when one was issued, else the first event's.
 fn event_id(r: &Receipt) -> u64 {
+    if let Some(id) = r.events.iter().find_map(|e| match e {
+        Event::GrantIssued { grant_id, .. } => Some(*grant_id),
+        _ => None,
+    }) {
+        return id;
+    }
     match r.events.first() {
         Some(Event::CatalogEntryRegistered { entry_id, .. }) => *entry_id,
         Some(Event::ShareRequestSubmitted { request_id, .. }) => *request_id,
@@ -78,7 +87,7 @@ async fn every_transaction_type_survives_kill_9() {
         OrgKind::ExternalApplicant,
         vec![Member {
             key: newcomer.public(),
-            role: Role::App,
+            role: Role::Cdo,
         }],
     );
     keep(c.submit_and_wait(&stx, WAIT).await.unwrap());

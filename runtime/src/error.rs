@@ -5,79 +5,76 @@
 use kuai_types::model::Role;
 use thiserror::Error;
 
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum RuntimeError {
-    #[error("transaction is for chain {found:?}, this chain is {expected:?}")]
-    WrongChain { expected: String, found: String },
-    #[error("signature does not verify for signer {signer}")]
-    BadSignature { signer: String },
-    #[error("nonce {found} was already used (replay); the signer's next nonce is {expected}")]
-    NonceReplayed { expected: u64, found: u64 },
-    #[error("nonce {found} skips ahead; the signer's next nonce is {expected}")]
-    NonceGap { expected: u64, found: u64 },
-    #[error("key {key} is not a member key of any organization")]
-    UnknownSigner { key: String },
-    #[error("key {key} of {org} has role {role:?}; {action} needs {needed}")]
-    NotAuthorized {
-        key: String,
-        org: String,
-        role: Role,
-        action: &'static str,
-        needed: &'static str,
-    },
-    #[error("{action} must be signed by {needed}; {org} is not")]
-    WrongOrganization {
-        org: String,
-        action: &'static str,
-        needed: String,
-    },
-    #[error("{0}")]
-    InvalidIdentifier(String),
-    #[error("organization {0} is already registered")]
-    OrganizationExists(String),
-    #[error("key {key} is already a member of {org}")]
-    KeyAlreadyMember { key: String, org: String },
-    #[error("{field}: {reason}")]
-    InvalidField { field: &'static str, reason: String },
-    #[error("catalog entry {0} does not exist")]
-    UnknownEntry(u64),
-    #[error("share request {0} does not exist")]
-    UnknownRequest(u64),
-    #[error("grant {0} does not exist")]
-    UnknownGrant(u64),
-    #[error("catalog entry {entry_id} is not shareable (legal basis: {legal_basis})")]
-    EntryNotShareable { entry_id: u64, legal_basis: String },
-    #[error("catalog entry {entry_id} has no field {field:?}")]
-    FieldNotInEntry { entry_id: u64, field: String },
-    #[error("{org} provides catalog entry {entry_id}; it cannot request its own data")]
-    OwnEntry { entry_id: u64, org: String },
-    #[error("share request {request_id} is {status}, not pending")]
-    RequestNotPending { request_id: u64, status: String },
-    #[error("grant {grant_id} expired at {expired_at} (block time {now})")]
-    GrantExpired {
-        grant_id: u64,
-        expired_at: u64,
-        now: u64,
-    },
-    #[error("field {field:?} is outside the scope of grant {grant_id}")]
-    FieldOutsideGrant { grant_id: u64, field: String },
-    #[error("grant {grant_id} allows {quota} rows, {used} used; {requested} more exceed it")]
-    QuotaExceeded {
-        grant_id: u64,
-        quota: u64,
-        used: u64,
-        requested: u64,
-    },
-    #[error("purpose {found:?} differs from the purpose of grant {grant_id} ({expected:?})")]
-    PurposeMismatch {
-        grant_id: u64,
-        expected: String,
-        found: String,
-    },
-    #[error("state storage failed: {0}")]
-    Storage(String),
-    #[error("state value under {key} is corrupt: {reason}")]
-    CorruptState { key: String, reason: String },
+macro_rules! runtime_errors {
+    ($($(#[$doc:meta])* $variant:ident $({ $($field:ident : $ty:ty),* $(,)? })? $(( $($tty:ty),* ))? => $code:literal, $msg:literal;)*) => {
+        #[derive(Debug, Error, Clone, PartialEq, Eq)]
+        pub enum RuntimeError {
+            $($(#[$doc])* #[error($msg)] $variant $({ $($field: $ty),* })? $(( $($tty),* ))?,)*
+        }
+
+        impl RuntimeError {
+            /// Stable snake_case code for receipts and API errors.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $(runtime_errors!(@pat $variant $({ $($field),* })? $(( $($tty),* ))?) => $code,)*
+                }
+            }
+
+            /// Every code, for documentation and tests.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+        }
+    };
+    (@pat $variant:ident { $($field:ident),* }) => { RuntimeError::$variant { .. } };
+    (@pat $variant:ident ( $($tty:ty),* )) => { RuntimeError::$variant(..) };
+    (@pat $variant:ident) => { RuntimeError::$variant };
+}
+
+runtime_errors! {
+    WrongChain { expected: String, found: String } => "wrong_chain", "transaction is for chain {found:?}, this chain is {expected:?}";
+    BadSignature { signer: String } => "bad_signature", "signature does not verify for signer {signer}";
+    NonceReplayed { expected: u64, found: u64 } => "nonce_replayed", "nonce {found} was already used (replay); the signer's next nonce is {expected}";
+    NonceGap { expected: u64, found: u64 } => "nonce_gap", "nonce {found} skips ahead; the signer's next nonce is {expected}";
+    UnknownSigner { key: String } => "unknown_signer", "key {key} is not an active member key of any organization";
+    NotAuthorized { key: String, org: String, role: Role, action: &'static str, needed: &'static str } => "not_authorized", "key {key} of {org} has role {role:?}; {action} needs {needed}";
+    WrongOrganization { org: String, action: &'static str, needed: String } => "wrong_organization", "{action} must be signed by {needed}; {org} is not";
+    RequiresGovernance { kind: String } => "requires_governance", "an organization of kind {kind} joins only through a governance proposal";
+    InvalidIdentifier(String) => "invalid_identifier", "{0}";
+    UnknownOrganization(String) => "unknown_organization", "organization {0} is not a member";
+    OrganizationExists(String) => "organization_exists", "organization {0} is already registered";
+    KeyAlreadyMember { key: String, org: String } => "key_already_member", "key {key} already belongs (or belonged) to {org}; keys are never reused";
+    NotAMember { key: String, org: String } => "not_a_member", "key {key} is not an active member of {org}";
+    LastCdo { org: String } => "last_cdo", "{org} would have no CDO left; add another CDO first";
+    InvalidField { field: &'static str, reason: String } => "invalid_field", "{field}: {reason}";
+    UnknownEntry(u64) => "unknown_entry", "catalog entry {0} does not exist";
+    VersionMismatch { entry_id: u64, current: u32, found: u32 } => "version_mismatch", "catalog entry {entry_id} is at version {current}, not {found}";
+    DataElementTaken { code: String, holder: String, entry_id: u64 } => "data_element_taken", "data element {code} already has a source: {holder} (catalog entry {entry_id}); one datum, one source: obtain it by sharing";
+    UnknownRequest(u64) => "unknown_request", "share request {0} does not exist";
+    UnknownGrant(u64) => "unknown_grant", "grant {0} does not exist";
+    EntryNotShareable { entry_id: u64, legal_basis: String } => "entry_not_shareable", "catalog entry {entry_id} is not shareable (legal basis: {legal_basis})";
+    EntryNotOpen { entry_id: u64, basis: String } => "entry_not_open", "catalog entry {entry_id} is not open to outside applicants ({basis})";
+    FieldNotInEntry { entry_id: u64, field: String } => "field_not_in_entry", "catalog entry {entry_id} has no field {field:?}";
+    OwnEntry { entry_id: u64, org: String } => "own_entry", "{org} provides catalog entry {entry_id}; it cannot request its own data";
+    RequestNotPending { request_id: u64, status: String } => "request_not_pending", "share request {request_id} is {status}, not pending";
+    AlreadyApproved { request_id: u64, key: String } => "already_approved", "key {key} already approved share request {request_id}; another signer must approve";
+    GrantExpired { grant_id: u64, expired_at: u64, now: u64 } => "grant_expired", "grant {grant_id} expired at {expired_at} (block time {now})";
+    GrantRevoked { grant_id: u64, reason: String } => "grant_revoked", "grant {grant_id} was revoked: {reason}";
+    FieldOutsideGrant { grant_id: u64, field: String } => "field_outside_grant", "field {field:?} is outside the scope of grant {grant_id}";
+    QuotaExceeded { grant_id: u64, quota: u64, used: u64, requested: u64 } => "quota_exceeded", "grant {grant_id} allows {quota} rows, {used} used; {requested} more exceed it";
+    PurposeMismatch { grant_id: u64, expected: String, found: String } => "purpose_mismatch", "purpose {found:?} differs from the purpose of grant {grant_id} ({expected:?})";
+    UnknownObjection(u64) => "unknown_objection", "objection {0} does not exist";
+    ObjectionClosed { objection_id: u64 } => "objection_closed", "objection {objection_id} is already answered";
+    UnknownAgreement(u64) => "unknown_agreement", "agreement {0} does not exist";
+    AgreementMismatch { agreement_id: u64 } => "agreement_mismatch", "the digest signed is not the digest of agreement {agreement_id}";
+    NotAParty { agreement_id: u64, org: String } => "not_a_party", "{org} is not a party to agreement {agreement_id}";
+    AlreadySigned { agreement_id: u64, org: String } => "already_signed", "{org} already signed agreement {agreement_id}";
+    UnknownProposal(u64) => "unknown_proposal", "proposal {0} does not exist";
+    ProposalClosed { proposal_id: u64, status: String } => "proposal_closed", "proposal {proposal_id} is {status}; it takes no more votes";
+    AlreadyVoted { proposal_id: u64, org: String } => "already_voted", "{org} already voted on proposal {proposal_id}";
+    ValidatorSet(String) => "validator_set", "validator set: {0}";
+    /// The node's store failed: aborts the block.
+    Storage(String) => "storage", "state storage failed: {0}";
+    /// A stored value does not decode: aborts the block.
+    CorruptState { key: String, reason: String } => "corrupt_state", "state value under {key} is corrupt: {reason}";
 }
 
 impl RuntimeError {
@@ -87,35 +84,5 @@ impl RuntimeError {
             self,
             RuntimeError::CorruptState { .. } | RuntimeError::Storage(_)
         )
-    }
-
-    /// Stable snake_case code for receipts and API errors.
-    pub fn code(&self) -> &'static str {
-        match self {
-            RuntimeError::WrongChain { .. } => "wrong_chain",
-            RuntimeError::BadSignature { .. } => "bad_signature",
-            RuntimeError::NonceReplayed { .. } => "nonce_replayed",
-            RuntimeError::NonceGap { .. } => "nonce_gap",
-            RuntimeError::UnknownSigner { .. } => "unknown_signer",
-            RuntimeError::NotAuthorized { .. } => "not_authorized",
-            RuntimeError::WrongOrganization { .. } => "wrong_organization",
-            RuntimeError::InvalidIdentifier(_) => "invalid_identifier",
-            RuntimeError::OrganizationExists(_) => "organization_exists",
-            RuntimeError::KeyAlreadyMember { .. } => "key_already_member",
-            RuntimeError::InvalidField { .. } => "invalid_field",
-            RuntimeError::UnknownEntry(_) => "unknown_entry",
-            RuntimeError::UnknownRequest(_) => "unknown_request",
-            RuntimeError::UnknownGrant(_) => "unknown_grant",
-            RuntimeError::EntryNotShareable { .. } => "entry_not_shareable",
-            RuntimeError::FieldNotInEntry { .. } => "field_not_in_entry",
-            RuntimeError::OwnEntry { .. } => "own_entry",
-            RuntimeError::RequestNotPending { .. } => "request_not_pending",
-            RuntimeError::GrantExpired { .. } => "grant_expired",
-            RuntimeError::FieldOutsideGrant { .. } => "field_outside_grant",
-            RuntimeError::QuotaExceeded { .. } => "quota_exceeded",
-            RuntimeError::PurposeMismatch { .. } => "purpose_mismatch",
-            RuntimeError::CorruptState { .. } => "corrupt_state",
-            RuntimeError::Storage(_) => "storage",
-        }
     }
 }

@@ -3,14 +3,16 @@
 use std::collections::HashSet;
 
 use kuai_types::crypto::{verify_batch, SignDomain};
+use kuai_types::model::ValidatorInfo;
 use kuai_types::receipt::{Receipt, TxOutcome};
-use kuai_types::{codec, hash::merkle_root, Hash, PublicKey, SignedTransaction};
+use kuai_types::{codec, hash::merkle_root, Event, Hash, PublicKey, SignedTransaction};
 
 use crate::commitment::state_root;
 use crate::error::RuntimeError;
 use crate::keys;
 use crate::state::{Overlay, StateDiff, StateRead};
 use crate::tx;
+use crate::{chain_state, deadlines};
 
 /// What the runtime knows about the block it executes.
 #[derive(Clone, Debug)]
@@ -27,8 +29,19 @@ pub struct BlockContext {
 pub struct BlockOutcome {
     pub diff: StateDiff,
     pub receipts: Vec<Receipt>,
+    /// Events of the block itself (overdue marks, validator-set changes), before its
+    /// transactions.
+    pub block_events: Vec<Event>,
+    /// The validator set from this block on, when it changed at this block.
+    pub new_validators: Option<Vec<ValidatorInfo>>,
     pub state_root: Hash,
+    /// Merkle root over the receipts' hashes followed by the hash of `block_events`.
     pub receipts_root: Hash,
+}
+
+/// The hash of a block's own events, the last leaf of the receipts root.
+pub fn block_events_hash(events: &[Event]) -> Hash {
+    Hash::tagged(b"kuai/block-events/v1", &[&codec::encode(&events)])
 }
 
 /// Checks what can be checked of a transaction without executing it, against the
@@ -84,6 +97,15 @@ pub fn execute_block(
     let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
     let sig_ok = signature_results(txs, &hashes, pre_verified);
     let mut block = Overlay::new(state);
+    // Begin block: scheduled validator changes, then the deadline sweep.
+    let mut block_events = Vec::new();
+    let new_validators = chain_state::apply_scheduled(&mut block, ctx.height)?;
+    if let Some(set) = &new_validators {
+        block_events.push(Event::ValidatorSetChanged {
+            validators: set.iter().map(|v| v.key).collect(),
+        });
+    }
+    block_events.extend(deadlines::sweep(&mut block, ctx.time_ms)?);
     let mut receipts = Vec::with_capacity(txs.len());
     for (index, (stx, hash)) in txs.iter().zip(&hashes).enumerate() {
         let result = apply_tx(&mut block, ctx, stx, sig_ok[index]);
@@ -107,12 +129,15 @@ pub fn execute_block(
         });
     }
     let diff = block.into_diff();
-    let receipts_root = merkle_root(&receipts.iter().map(Receipt::hash).collect::<Vec<_>>());
+    let mut leaves: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
+    leaves.push(block_events_hash(&block_events));
     Ok(BlockOutcome {
         state_root: state_root(parent_root, &diff),
         diff,
         receipts,
-        receipts_root,
+        block_events,
+        new_validators,
+        receipts_root: merkle_root(&leaves),
     })
 }
 
@@ -151,7 +176,7 @@ fn apply_tx(
     ctx: &BlockContext,
     stx: &SignedTransaction,
     signature_ok: bool,
-) -> Result<Vec<kuai_types::Event>, RuntimeError> {
+) -> Result<Vec<Event>, RuntimeError> {
     check_chain(&ctx.chain_id, stx)?;
     if !signature_ok {
         return Err(RuntimeError::BadSignature {

@@ -1,6 +1,6 @@
-//! The state key scheme. Keys are `prefix byte || '/' || id`; numeric ids are
-//! big-endian so a prefix scan lists records in id order. The node's API lists
-//! records by scanning these prefixes.
+//! The state key scheme. Keys are `prefix || id`; numeric ids are big-endian so a
+//! prefix scan lists records in id order. The node's API lists records by scanning
+//! these prefixes, so no prefix may be a prefix of another.
 
 use kuai_types::PublicKey;
 
@@ -8,16 +8,25 @@ pub const NONCE: &[u8] = b"n/";
 pub const ORGANIZATION: &[u8] = b"o/";
 pub const MEMBER_KEY: &[u8] = b"k/";
 pub const CATALOG_ENTRY: &[u8] = b"c/";
+pub const ENTRY_VERSION: &[u8] = b"cv/";
+pub const DATA_ELEMENT: &[u8] = b"de/";
 pub const SHARE_REQUEST: &[u8] = b"r/";
 pub const GRANT: &[u8] = b"g/";
 pub const ACCESS_EVENT: &[u8] = b"a/";
+pub const OBJECTION: &[u8] = b"ob/";
+pub const AGREEMENT: &[u8] = b"ag/";
+pub const PROPOSAL: &[u8] = b"gp/";
+pub const SCORECARD: &[u8] = b"sc/";
+pub const CALENDAR: &[u8] = b"cal/";
+pub const DEADLINES: &[u8] = b"dl/";
 pub const COUNTER: &[u8] = b"s/";
+pub const PARAMETERS: &[u8] = b"p/parameters";
+pub const VALIDATORS: &[u8] = b"v/current";
+pub const PENDING_VALIDATORS: &[u8] = b"v/pending";
+pub const LAST_DEADLINE_DAY: &[u8] = b"dl-last";
 
 fn join(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(prefix.len() + rest.len());
-    k.extend_from_slice(prefix);
-    k.extend_from_slice(rest);
-    k
+    [prefix, rest].concat()
 }
 
 pub fn nonce(key: &PublicKey) -> Vec<u8> {
@@ -32,6 +41,19 @@ pub fn member_key(key: &PublicKey) -> Vec<u8> {
 pub fn catalog_entry(id: u64) -> Vec<u8> {
     join(CATALOG_ENTRY, &id.to_be_bytes())
 }
+pub fn entry_version(id: u64, version: u32) -> Vec<u8> {
+    join(
+        ENTRY_VERSION,
+        &[&id.to_be_bytes()[..], &version.to_be_bytes()].concat(),
+    )
+}
+/// All versions of one entry share this prefix.
+pub fn entry_versions(id: u64) -> Vec<u8> {
+    join(ENTRY_VERSION, &id.to_be_bytes())
+}
+pub fn data_element(code: &str) -> Vec<u8> {
+    join(DATA_ELEMENT, code.as_bytes())
+}
 pub fn share_request(id: u64) -> Vec<u8> {
     join(SHARE_REQUEST, &id.to_be_bytes())
 }
@@ -41,6 +63,24 @@ pub fn grant(id: u64) -> Vec<u8> {
 pub fn access_event(id: u64) -> Vec<u8> {
     join(ACCESS_EVENT, &id.to_be_bytes())
 }
+pub fn objection(id: u64) -> Vec<u8> {
+    join(OBJECTION, &id.to_be_bytes())
+}
+pub fn agreement(id: u64) -> Vec<u8> {
+    join(AGREEMENT, &id.to_be_bytes())
+}
+pub fn proposal(id: u64) -> Vec<u8> {
+    join(PROPOSAL, &id.to_be_bytes())
+}
+pub fn scorecard(credit_code: &str) -> Vec<u8> {
+    join(SCORECARD, credit_code.as_bytes())
+}
+pub fn calendar(year: i32) -> Vec<u8> {
+    join(CALENDAR, &year.to_be_bytes())
+}
+pub fn deadlines(day: i64) -> Vec<u8> {
+    join(DEADLINES, &day.to_be_bytes())
+}
 pub fn counter(name: &str) -> Vec<u8> {
     join(COUNTER, name.as_bytes())
 }
@@ -49,4 +89,47 @@ pub fn counter(name: &str) -> Vec<u8> {
 pub fn numeric_id(key: &[u8]) -> Option<u64> {
     let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
     Some(u64::from_be_bytes(tail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_listed_prefix_is_a_prefix_of_another() {
+        let all = [
+            NONCE,
+            ORGANIZATION,
+            MEMBER_KEY,
+            CATALOG_ENTRY,
+            ENTRY_VERSION,
+            DATA_ELEMENT,
+            SHARE_REQUEST,
+            GRANT,
+            ACCESS_EVENT,
+            OBJECTION,
+            AGREEMENT,
+            PROPOSAL,
+            SCORECARD,
+            CALENDAR,
+            DEADLINES,
+            COUNTER,
+            PARAMETERS,
+            VALIDATORS,
+            PENDING_VALIDATORS,
+            LAST_DEADLINE_DAY,
+        ];
+        for a in all {
+            for b in all {
+                if a != b {
+                    assert!(
+                        !b.starts_with(a),
+                        "{:?} is a prefix of {:?}",
+                        String::from_utf8_lossy(a),
+                        String::from_utf8_lossy(b)
+                    );
+                }
+            }
+        }
+    }
 }

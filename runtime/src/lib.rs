@@ -8,13 +8,18 @@
 //!   replay of a committed transaction can never apply twice;
 //! - any other rejection consumes the nonce but leaves all other state untouched
 //!   (transactions are atomic);
+//! - each block first applies scheduled validator-set changes and sweeps deadlines that
+//!   ended (marking what is overdue, see [`deadlines`]), then runs its transactions;
 //! - the only clock is the block time in [`BlockContext`]; there is no I/O, randomness or
 //!   floating point, so every validator computes the same diff, receipts and root.
 //!
 //! The runtime reads state through [`StateRead`] and never writes it: the node applies
 //! the returned [`StateDiff`] together with the block in one storage batch.
 
+pub mod calendar;
+pub mod chain_state;
 mod commitment;
+pub mod deadlines;
 mod error;
 mod execute;
 pub mod genesis;
@@ -24,5 +29,5 @@ mod tx;
 
 pub use commitment::state_root;
 pub use error::RuntimeError;
-pub use execute::{check_envelope, execute_block, BlockContext, BlockOutcome};
+pub use execute::{block_events_hash, check_envelope, execute_block, BlockContext, BlockOutcome};
 pub use state::{MemState, Overlay, StateDiff, StateRead};

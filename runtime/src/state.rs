@@ -83,6 +83,10 @@ impl<'a> Overlay<'a> {
         }
     }
 
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+
     pub fn write<T: Serialize>(&mut self, key: Vec<u8>, value: &T) {
         self.writes.insert(key, Some(codec::encode(value)));
     }

@@ -136,6 +136,7 @@ fn block_view(s: &AppState, block: Block) -> Result<BlockView, ApiError> {
     }
     Ok(BlockView {
         hash: block.header.hash(),
+        events: s.chain.store().block_events(block.header.height)?,
         header: block.header,
         txs,
         receipts,

@@ -5,8 +5,10 @@
 //! at [`MAX_BODY_BYTES`]; a panic in a handler becomes a 500, never a dead node.
 
 mod error;
+mod governance;
 mod ledger;
 mod openapi;
+mod oversight;
 mod params;
 mod records;
 
@@ -43,6 +45,22 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{key}", get(ledger::get_account))
         .route("/organizations", get(records::organizations))
         .route("/organizations/{credit_code}", get(records::organization))
+        .route(
+            "/organizations/{credit_code}/scorecard",
+            get(oversight::org_scorecard),
+        )
+        .route("/scorecards", get(oversight::scorecards))
+        .route("/catalog/{id}/versions", get(oversight::entry_versions))
+        .route("/data-elements/{code}", get(oversight::data_element))
+        .route("/objections", get(oversight::objections))
+        .route("/objections/{id}", get(oversight::objection))
+        .route("/agreements", get(oversight::agreements))
+        .route("/agreements/{id}", get(oversight::agreement))
+        .route("/proposals", get(governance::proposals))
+        .route("/proposals/{id}", get(governance::proposal))
+        .route("/validators", get(governance::validators))
+        .route("/parameters", get(governance::parameters))
+        .route("/calendar/{year}", get(governance::calendar))
         .route("/catalog", get(records::catalog))
         .route("/catalog/{id}", get(records::catalog_entry))
         .route("/share-requests", get(records::share_requests))

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use super::{ledger, records};
+use super::{governance, ledger, oversight, records};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,8 +12,11 @@ use super::{ledger, records};
         records::organizations, records::organization, records::catalog, records::catalog_entry,
         records::share_requests, records::share_request, records::grants, records::grant,
         records::access_events, records::access_event,
+        oversight::entry_versions, oversight::data_element, oversight::objections, oversight::objection,
+        oversight::agreements, oversight::agreement, oversight::scorecards, oversight::org_scorecard,
+        governance::proposals, governance::proposal, governance::validators, governance::parameters, governance::calendar,
     ),
-    tags((name = "ledger", description = "Chain status, transactions, blocks"), (name = "records", description = "Policy records on the ledger"))
+    tags((name = "ledger", description = "Chain status, transactions, blocks"), (name = "records", description = "Policy records on the ledger"), (name = "governance", description = "Proposals, validators, parameters, calendars"))
 )]
 struct ApiDoc;
 

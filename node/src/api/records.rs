@@ -9,9 +9,7 @@ use kuai_runtime::keys;
 use kuai_types::api::ErrorBody;
 use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
 use kuai_types::identifiers::check_credit_code;
-use kuai_types::model::{
-    AccessEvent, CatalogEntry, Grant, Organization, Page, RequestStatus, ShareRequest,
-};
+use kuai_types::model::{AccessEvent, CatalogEntry, Grant, Organization, Page, ShareRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -23,7 +21,7 @@ use crate::error::NodeError;
 
 /// Scans `prefix` from the cursor, keeps values passing `keep`, returns one page.
 /// `cursor_key` turns the `after` text into a full key; `cursor_of` gives an item's cursor.
-fn page<T: DeserializeOwned>(
+pub(super) fn page<T: DeserializeOwned>(
     s: &AppState,
     prefix: &[u8],
     q: &ListParams,
@@ -58,11 +56,11 @@ fn page<T: DeserializeOwned>(
     }
 }
 
-fn numeric_cursor(prefix: &'static [u8]) -> impl Fn(&str) -> Result<Vec<u8>, ApiError> {
+pub(super) fn numeric_cursor(prefix: &'static [u8]) -> impl Fn(&str) -> Result<Vec<u8>, ApiError> {
     move |raw| Ok([prefix, &params::numeric_id("after", raw)?.to_be_bytes()].concat())
 }
 
-fn one<T: DeserializeOwned>(s: &AppState, key: &[u8], what: String) -> ApiResult<T> {
+pub(super) fn one<T: DeserializeOwned>(s: &AppState, key: &[u8], what: String) -> ApiResult<T> {
     s.chain
         .store()
         .state_value(key)?
@@ -108,6 +106,31 @@ pub async fn organization(
 pub struct CatalogFilter {
     /// Providing department's credit code.
     pub provider: Option<String>,
+    /// `unconditional`, `conditional` or `not_shareable`.
+    pub share_type: Option<String>,
+    /// `open`, `on_application` or `not_open`.
+    pub open_mode: Option<String>,
+    /// Classification prefix, e.g. `population`.
+    pub classification: Option<String>,
+    /// `true`: only entries on the negative list.
+    pub negative_list: Option<bool>,
+}
+
+fn enum_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn one_of(what: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), ApiError> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::bad_request(format!(
+            "{what} must be one of {}, got {v:?}",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/catalog", tag = "records", params(ListParams, CatalogFilter),
@@ -118,13 +141,36 @@ pub async fn catalog(
     f: Result<Query<CatalogFilter>, QueryRejection>,
 ) -> ApiResult<Page<CatalogEntry>> {
     let (Query(q), Query(f)) = (q?, f?);
+    one_of(
+        "share_type",
+        &f.share_type,
+        &["unconditional", "conditional", "not_shareable"],
+    )?;
+    one_of(
+        "open_mode",
+        &f.open_mode,
+        &["open", "on_application", "not_open"],
+    )?;
     page(
         &s,
         keys::CATALOG_ENTRY,
         &q,
         numeric_cursor(keys::CATALOG_ENTRY),
         |e: &CatalogEntry| e.id.to_string(),
-        |e| f.provider.as_ref().is_none_or(|p| &e.provider == p),
+        |e| {
+            f.provider.as_ref().is_none_or(|p| &e.provider == p)
+                && f.share_type
+                    .as_ref()
+                    .is_none_or(|t| &enum_name(&e.spec.share_type) == t)
+                && f.open_mode
+                    .as_ref()
+                    .is_none_or(|m| &enum_name(&e.spec.open_mode) == m)
+                && f.classification
+                    .as_ref()
+                    .is_none_or(|c| e.spec.classification.starts_with(c.as_str()))
+                && f.negative_list
+                    .is_none_or(|n| e.negative_list_basis.is_some() == n)
+        },
     )
 }
 
@@ -148,18 +194,10 @@ pub struct RequestFilter {
     pub requester: Option<String>,
     /// Providing department's credit code.
     pub provider: Option<String>,
-    /// `pending`, `granted` or `rejected`.
+    /// `pending`, `granted`, `rejected` or `withdrawn`.
     pub status: Option<String>,
-}
-
-fn status_matches(want: &Option<String>, got: &RequestStatus) -> bool {
-    match want.as_deref() {
-        None => true,
-        Some("pending") => matches!(got, RequestStatus::Pending),
-        Some("granted") => matches!(got, RequestStatus::Granted { .. }),
-        Some("rejected") => matches!(got, RequestStatus::Rejected { .. }),
-        Some(_) => false,
-    }
+    /// `true`: only requests marked overdue.
+    pub overdue: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/v1/share-requests", tag = "records", params(ListParams, RequestFilter),
@@ -189,7 +227,8 @@ pub async fn share_requests(
             f.entry.is_none_or(|e| r.entry_id == e)
                 && f.requester.as_ref().is_none_or(|x| &r.requester == x)
                 && f.provider.as_ref().is_none_or(|x| &r.provider == x)
-                && status_matches(&f.status, &r.status)
+                && f.status.as_ref().is_none_or(|st| r.status.name() == st)
+                && f.overdue.is_none_or(|o| r.overdue == o)
         },
     )
 }
@@ -251,6 +290,14 @@ pub struct AccessFilter {
     pub grant: Option<u64>,
     /// Accessing organization's credit code.
     pub accessor_org: Option<String>,
+    /// Providing department's credit code.
+    pub provider: Option<String>,
+    /// Purpose contains this text.
+    pub purpose: Option<String>,
+    /// From this block time (ms, inclusive).
+    pub from: Option<u64>,
+    /// Up to this block time (ms, exclusive).
+    pub to: Option<u64>,
 }
 
 #[utoipa::path(get, path = "/v1/access-events", tag = "records", params(ListParams, AccessFilter),
@@ -271,6 +318,12 @@ pub async fn access_events(
             f.entry.is_none_or(|e| a.entry_id == e)
                 && f.grant.is_none_or(|g| a.grant_id == g)
                 && f.accessor_org.as_ref().is_none_or(|x| &a.accessor_org == x)
+                && f.provider.as_ref().is_none_or(|x| &a.provider == x)
+                && f.purpose
+                    .as_ref()
+                    .is_none_or(|x| a.purpose.contains(x.as_str()))
+                && f.from.is_none_or(|t| a.time >= t)
+                && f.to.is_none_or(|t| a.time < t)
         },
     )
 }

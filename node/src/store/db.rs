@@ -3,7 +3,7 @@ use std::path::Path;
 use kuai_runtime::{RuntimeError, StateDiff, StateRead};
 use kuai_types::codec::{self, MAX_BLOCK_BYTES, MAX_STATE_VALUE_BYTES};
 use kuai_types::genesis::GenesisSpec;
-use kuai_types::{Block, Hash, Receipt};
+use kuai_types::{Block, Event, Hash, Receipt};
 use rocksdb::{
     ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
 };
@@ -16,7 +16,15 @@ const CF_RECEIPTS: &str = "receipts";
 const CF_STATE: &str = "state";
 const CF_INDEX: &str = "index";
 const CF_META: &str = "meta";
-const ALL_CFS: [&str; 5] = [CF_BLOCKS, CF_RECEIPTS, CF_STATE, CF_INDEX, CF_META];
+const CF_BLOCK_EVENTS: &str = "block_events";
+const ALL_CFS: [&str; 6] = [
+    CF_BLOCKS,
+    CF_RECEIPTS,
+    CF_STATE,
+    CF_INDEX,
+    CF_META,
+    CF_BLOCK_EVENTS,
+];
 
 const META_HEAD: &[u8] = b"head";
 const META_GENESIS: &[u8] = b"genesis";
@@ -140,6 +148,7 @@ impl Store {
         &self,
         block: &Block,
         receipts: &[Receipt],
+        block_events: &[Event],
         diff: &StateDiff,
     ) -> Result<Head, NodeError> {
         let h = &block.header;
@@ -163,10 +172,29 @@ impl Store {
             batch.put_cf(index, tx_key(&r.tx_hash), codec::encode(&loc));
             batch.put_cf(receipts_cf, r.tx_hash.0, codec::encode(r));
         }
+        if !block_events.is_empty() {
+            batch.put_cf(
+                self.cf(CF_BLOCK_EVENTS)?,
+                h.height.to_be_bytes(),
+                codec::encode(&block_events),
+            );
+        }
         self.put_diff(&mut batch, diff)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
         self.write_synced(batch)?;
         Ok(head)
+    }
+
+    /// The block's own events (overdue marks, validator-set changes).
+    pub fn block_events(&self, height: u64) -> Result<Vec<Event>, NodeError> {
+        Ok(self
+            .get_decoded(
+                CF_BLOCK_EVENTS,
+                &height.to_be_bytes(),
+                MAX_BLOCK_BYTES,
+                "block events",
+            )?
+            .unwrap_or_default())
     }
 
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
@@ -262,10 +290,10 @@ mod tests {
             diff.insert(b"c/2".to_vec(), Some(vec![2]));
             diff.insert(b"c/3".to_vec(), Some(vec![3]));
             diff.insert(b"d/1".to_vec(), Some(vec![4]));
-            s.commit_block(&block(1), &[], &diff).unwrap();
+            s.commit_block(&block(1), &[], &[], &diff).unwrap();
             let mut del = StateDiff::new();
             del.insert(b"c/2".to_vec(), None);
-            s.commit_block(&block(2), &[], &del).unwrap();
+            s.commit_block(&block(2), &[], &[], &del).unwrap();
         }
         let s = Store::open(dir.path()).unwrap();
         let head = s.head().unwrap().unwrap();

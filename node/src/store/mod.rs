@@ -3,7 +3,7 @@
 //! Rules:
 //! - column families: `blocks` (height -> block), `receipts` (tx hash -> receipt),
 //!   `state` (runtime key -> value), `index` (block hash -> height, tx hash -> location),
-//!   `meta` (head, genesis);
+//!   `meta` (head, genesis), `block_events` (height -> the block's own events);
 //! - a block, its receipts, its indexes, its state diff and the new head are written in one
 //!   write batch with `sync = true`: after a crash (even `kill -9`) the node reopens at its
 //!   last committed block, never a partial one;

@@ -1,13 +1,15 @@
 //! Record access: one delivery of data under a grant. Signed by a key of the providing
-//! department (its gateway) or of the grantee; the accessor must be a member key of the
-//! grantee. Rejected when the grant is missing or expired, a field is outside its scope,
-//! the purpose differs from the granted one, or the rows exceed its quota.
+//! department (its gateway) or of the grantee; the accessor must be an active member
+//! key of the grantee. Rejected when the grant is missing, revoked or expired, a field
+//! is outside its scope, the purpose differs from the granted one, or the rows exceed
+//! its quota.
 
-use kuai_types::model::{AccessEvent, Grant};
+use kuai_types::model::AccessEvent;
 use kuai_types::payload::RecordAccess;
-use kuai_types::{Event, PublicKey};
+use kuai_types::Event;
 
-use super::{name_list, signer_org, text};
+use super::{grant_record, name_list, signer, text, Signer};
+use crate::chain_state::score;
 use crate::error::RuntimeError;
 use crate::execute::BlockContext;
 use crate::keys;
@@ -16,16 +18,13 @@ use crate::state::Overlay;
 pub(crate) fn record(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
-    signer: &PublicKey,
+    by: &Signer,
     p: &RecordAccess,
 ) -> Result<Vec<Event>, RuntimeError> {
-    let (by, _) = signer_org(st, signer)?;
-    let mut grant: Grant = st
-        .read(&keys::grant(p.grant_id))?
-        .ok_or(RuntimeError::UnknownGrant(p.grant_id))?;
-    if by.credit_code != grant.provider && by.credit_code != grant.grantee {
+    let mut grant = grant_record(st, p.grant_id)?;
+    if by.code() != grant.provider && by.code() != grant.grantee {
         return Err(RuntimeError::WrongOrganization {
-            org: by.credit_code,
+            org: by.code().into(),
             action: "recording an access",
             needed: format!(
                 "the provider {} or the grantee {}",
@@ -33,12 +32,18 @@ pub(crate) fn record(
             ),
         });
     }
-    let (accessor_org, _) = signer_org(st, &p.accessor)?;
-    if accessor_org.credit_code != grant.grantee {
+    let accessor = signer(st, &p.accessor)?;
+    if accessor.code() != grant.grantee {
         return Err(RuntimeError::WrongOrganization {
-            org: accessor_org.credit_code,
+            org: accessor.code().into(),
             action: "accessing data under a grant",
             needed: format!("a key of the grantee {}", grant.grantee),
+        });
+    }
+    if let Some(r) = &grant.revoked {
+        return Err(RuntimeError::GrantRevoked {
+            grant_id: grant.id,
+            reason: r.reason.clone(),
         });
     }
     if ctx.time_ms >= grant.expires_at {
@@ -80,8 +85,9 @@ pub(crate) fn record(
         id,
         grant_id: grant.id,
         entry_id: grant.entry_id,
+        provider: grant.provider.clone(),
         accessor: p.accessor,
-        accessor_org: accessor_org.credit_code,
+        accessor_org: accessor.code().into(),
         fields: p.fields.clone(),
         rows: p.rows,
         query_digest: p.query_digest,
@@ -90,6 +96,12 @@ pub(crate) fn record(
         height: ctx.height,
     };
     st.write(keys::access_event(id), &event);
+    let rows = p.rows;
+    score(st, &grant.provider, |s| {
+        s.accesses_served += 1;
+        s.rows_served += rows;
+    })?;
+    score(st, &grant.grantee, |s| s.accesses_made += 1)?;
     Ok(vec![Event::AccessRecorded {
         access_id: id,
         grant_id: grant.id,

@@ -1,11 +1,15 @@
-//! One module per transaction type: its validation, state changes and events.
+//! One module per concern: each transaction type's validation, state changes and events.
 
 mod access;
+mod agreement;
 mod catalog;
+mod governance;
+mod grant;
+mod objection;
 mod org;
 mod share;
 
-use kuai_types::model::{Organization, Role};
+use kuai_types::model::{CatalogEntry, Grant, Organization, Role, ShareRequest};
 use kuai_types::{Event, Payload, PublicKey, Transaction};
 
 use crate::error::RuntimeError;
@@ -13,59 +17,134 @@ use crate::execute::BlockContext;
 use crate::keys;
 use crate::state::Overlay;
 
+pub(crate) use governance::{count_governing, validate_parameters};
+pub(crate) use org::create as create_organization;
+
 pub(crate) fn apply(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
     tx: &Transaction,
 ) -> Result<Vec<Event>, RuntimeError> {
-    let signer = &tx.signer;
+    let by = signer(st, &tx.signer)?;
     match &tx.payload {
-        Payload::RegisterOrganization(p) => org::register(st, ctx, signer, p),
-        Payload::RegisterCatalogEntry(p) => catalog::register(st, ctx, signer, p),
-        Payload::SubmitShareRequest(p) => share::submit(st, ctx, signer, p),
-        Payload::ApproveShareRequest(p) => share::approve(st, ctx, signer, p),
-        Payload::RejectShareRequest(p) => share::reject(st, ctx, signer, p),
-        Payload::RecordAccess(p) => access::record(st, ctx, signer, p),
+        Payload::RegisterOrganization(p) => org::register(st, ctx, &by, p),
+        Payload::AddMember(p) => org::add_member(st, ctx, &by, p),
+        Payload::RemoveMember(p) => org::remove_member(st, ctx, &by, p),
+        Payload::RotateKey(p) => org::rotate_key(st, ctx, &by, p),
+        Payload::SetApprovalThreshold(p) => org::set_approval_threshold(st, &by, p),
+        Payload::SubmitProposal(p) => governance::submit(st, ctx, &by, p),
+        Payload::VoteProposal(p) => governance::vote(st, ctx, &by, p),
+        Payload::RegisterCatalogEntry(p) => catalog::register(st, ctx, &by, p),
+        Payload::UpdateCatalogEntry(p) => catalog::update(st, ctx, &by, p),
+        Payload::ReviewCatalogEntry(p) => catalog::review(st, ctx, &by, p),
+        Payload::DeclareChange(p) => catalog::declare_change(st, ctx, &by, p),
+        Payload::SetNegativeList(p) => catalog::set_negative_list(st, &by, p),
+        Payload::SubmitShareRequest(p) => share::submit(st, ctx, &by, p),
+        Payload::ApproveShareRequest(p) => share::approve(st, ctx, &by, p),
+        Payload::RejectShareRequest(p) => share::reject(st, ctx, &by, p),
+        Payload::WithdrawShareRequest(p) => share::withdraw(st, &by, p),
+        Payload::RevokeGrant(p) => grant::revoke(st, ctx, &by, p),
+        Payload::RecordAccess(p) => access::record(st, ctx, &by, p),
+        Payload::RaiseObjection(p) => objection::raise(st, ctx, &by, p),
+        Payload::AnswerObjection(p) => objection::answer(st, ctx, &by, p),
+        Payload::ProposeAgreement(p) => agreement::propose(st, ctx, &by, p),
+        Payload::SignAgreement(p) => agreement::sign(st, ctx, &by, p),
     }
 }
 
-/// The organization a member key belongs to, and the key's role in it.
-pub(crate) fn signer_org(
-    st: &Overlay<'_>,
-    key: &PublicKey,
-) -> Result<(Organization, Role), RuntimeError> {
+/// The signer of a transaction: an active key of an active organization.
+pub(crate) struct Signer {
+    pub key: PublicKey,
+    pub org: Organization,
+    pub role: Role,
+}
+
+impl Signer {
+    pub fn code(&self) -> &str {
+        &self.org.credit_code
+    }
+
+    /// Fails unless the key's role is one of `allowed`.
+    pub fn require(
+        &self,
+        allowed: &[Role],
+        action: &'static str,
+        needed: &'static str,
+    ) -> Result<(), RuntimeError> {
+        if allowed.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(RuntimeError::NotAuthorized {
+                key: self.key.to_hex(),
+                org: self.org.credit_code.clone(),
+                role: self.role,
+                action,
+                needed,
+            })
+        }
+    }
+
+    /// Fails unless the signer belongs to `org`.
+    pub fn require_org(
+        &self,
+        org: &str,
+        action: &'static str,
+        needed: impl FnOnce() -> String,
+    ) -> Result<(), RuntimeError> {
+        if self.org.credit_code == org {
+            Ok(())
+        } else {
+            Err(RuntimeError::WrongOrganization {
+                org: self.org.credit_code.clone(),
+                action,
+                needed: needed(),
+            })
+        }
+    }
+
+    /// The CDO or a reviewer of `org`: who answers for a provider.
+    pub fn require_officer_of(&self, org: &str, action: &'static str) -> Result<(), RuntimeError> {
+        self.require_org(org, action, || format!("the providing department {org}"))?;
+        self.require(
+            &[Role::Cdo, Role::Reviewer],
+            action,
+            "the CDO or reviewer role",
+        )
+    }
+}
+
+pub(crate) fn signer(st: &Overlay<'_>, key: &PublicKey) -> Result<Signer, RuntimeError> {
     let unknown = || RuntimeError::UnknownSigner { key: key.to_hex() };
     let code: String = st.read(&keys::member_key(key))?.ok_or_else(unknown)?;
-    let org: Organization =
-        st.read(&keys::organization(&code))?
-            .ok_or_else(|| RuntimeError::CorruptState {
-                key: format!("k/{key}"),
-                reason: format!("names missing organization {code}"),
-            })?;
+    let org = organization(st, &code).map_err(|_| unknown())?;
     let role = org.role_of(key).ok_or_else(unknown)?;
-    Ok((org, role))
+    Ok(Signer {
+        key: *key,
+        org,
+        role,
+    })
 }
 
-/// Fails unless the key's role is one of `allowed`.
-pub(crate) fn require_role(
-    org: &Organization,
-    key: &PublicKey,
-    role: Role,
-    allowed: &[Role],
-    action: &'static str,
-    needed: &'static str,
-) -> Result<(), RuntimeError> {
-    if allowed.contains(&role) {
-        Ok(())
-    } else {
-        Err(RuntimeError::NotAuthorized {
-            key: key.to_hex(),
-            org: org.credit_code.clone(),
-            role,
-            action,
-            needed,
-        })
+pub(crate) fn organization(st: &Overlay<'_>, code: &str) -> Result<Organization, RuntimeError> {
+    match st.read::<Organization>(&keys::organization(code))? {
+        Some(o) if o.is_active() => Ok(o),
+        _ => Err(RuntimeError::UnknownOrganization(code.to_string())),
     }
+}
+
+pub(crate) fn entry(st: &Overlay<'_>, id: u64) -> Result<CatalogEntry, RuntimeError> {
+    st.read(&keys::catalog_entry(id))?
+        .ok_or(RuntimeError::UnknownEntry(id))
+}
+
+pub(crate) fn request(st: &Overlay<'_>, id: u64) -> Result<ShareRequest, RuntimeError> {
+    st.read(&keys::share_request(id))?
+        .ok_or(RuntimeError::UnknownRequest(id))
+}
+
+pub(crate) fn grant_record(st: &Overlay<'_>, id: u64) -> Result<Grant, RuntimeError> {
+    st.read(&keys::grant(id))?
+        .ok_or(RuntimeError::UnknownGrant(id))
 }
 
 /// Non-empty text of at most `max` characters.
@@ -111,5 +190,16 @@ pub(crate) fn name_list(
     Ok(())
 }
 
+/// A period of use: 1 to 3,650 days.
+pub(crate) fn period(days: u32) -> Result<u64, RuntimeError> {
+    if !(1..=3650).contains(&days) {
+        return Err(RuntimeError::InvalidField {
+            field: "period_days",
+            reason: format!("{days} is outside 1 to 3650 days"),
+        });
+    }
+    Ok(u64::from(days) * crate::calendar::DAY_MS)
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,201 +1,283 @@
 //! Share requests and their answers.
 //!
-//! - submit: by any non-validator member key of an organization other than the provider;
-//!   the entry must exist and be shareable; fields must be the entry's; purpose and legal
-//!   basis stated; period 1 to 3,650 days. Unconditional entries are granted at once;
-//!   conditional ones wait for the provider.
-//! - approve / reject: by the CDO or a reviewer of the providing department, only while
-//!   the request is pending; a rejection needs a reason. Approval issues a grant whose
-//!   scope is the requested fields and whose expiry is block time + period.
+//! - submit: by a CDO, reviewer or app key of an organization other than the provider.
+//!   A department's request follows the entry's share type: unconditional entries are
+//!   granted at once, conditional ones wait for the provider, not-shareable ones are
+//!   refused with the entry's legal basis. An outside applicant's request follows the
+//!   open mode: open entries are granted at once, on-application ones wait, not-open or
+//!   negative-listed ones are refused. Fields must be the entry's; purpose and legal basis
+//!   stated; period 1 to 3,650 days. The provider must answer within 10 working days.
+//! - approve: each distinct CDO or reviewer key of the provider adds one approval; the
+//!   grant is issued at the k-th (k from the entry, else the department). Reject: one such
+//!   key, with a reason. Withdraw: the requester, while pending.
+//! - a grant's scope is the requested fields, each with the entry's masking rule; it
+//!   expires at block time + period.
 
 use kuai_types::model::{
-    CatalogEntry, Grant, Organization, RequestStatus, Role, ShareRequest, ShareType,
+    FieldMasking, Grant, OpenMode, OrgKind, RequestChannel, RequestStatus, Role, ShareRequest,
+    ShareType,
 };
-use kuai_types::payload::{ApproveShareRequest, RejectShareRequest, SubmitShareRequest};
-use kuai_types::{Event, PublicKey};
+use kuai_types::payload::{
+    ApproveShareRequest, RejectShareRequest, SubmitShareRequest, WithdrawShareRequest,
+};
+use kuai_types::Event;
 
-use super::{name_list, require_role, signer_org, text};
+use super::{entry, name_list, period, request, text, Signer};
+use crate::calendar::WorkingDays;
+use crate::chain_state::{parameters, score};
+use crate::deadlines::{self, Due};
 use crate::error::RuntimeError;
 use crate::execute::BlockContext;
 use crate::keys;
 use crate::state::Overlay;
 
-const DAY_MS: u64 = 86_400_000;
+const REQUESTERS: &[Role] = &[Role::Cdo, Role::Reviewer, Role::App];
 
 pub(crate) fn submit(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
-    signer: &PublicKey,
+    by: &Signer,
     p: &SubmitShareRequest,
 ) -> Result<Vec<Event>, RuntimeError> {
-    let (org, role) = signer_org(st, signer)?;
-    require_role(
-        &org,
-        signer,
-        role,
-        &[Role::Cdo, Role::Reviewer, Role::App],
+    by.require(
+        REQUESTERS,
         "submitting a share request",
         "a CDO, reviewer or app key",
     )?;
-    let entry: CatalogEntry = st
-        .read(&keys::catalog_entry(p.entry_id))?
-        .ok_or(RuntimeError::UnknownEntry(p.entry_id))?;
-    if entry.provider == org.credit_code {
+    let e = entry(st, p.entry_id)?;
+    if e.provider == by.code() {
         return Err(RuntimeError::OwnEntry {
-            entry_id: entry.id,
-            org: org.credit_code,
+            entry_id: e.id,
+            org: by.code().into(),
         });
     }
-    if entry.spec.share_type == ShareType::NotShareable {
-        return Err(RuntimeError::EntryNotShareable {
-            entry_id: entry.id,
-            legal_basis: entry.spec.legal_basis.clone().unwrap_or_default(),
-        });
-    }
+    let channel = if by.org.kind == OrgKind::ExternalApplicant {
+        RequestChannel::Opening
+    } else {
+        RequestChannel::Sharing
+    };
+    let grant_at_once = match channel {
+        RequestChannel::Sharing => match e.spec.share_type {
+            ShareType::NotShareable => {
+                return Err(RuntimeError::EntryNotShareable {
+                    entry_id: e.id,
+                    legal_basis: e.spec.legal_basis.clone().unwrap_or_default(),
+                });
+            }
+            ShareType::Unconditional => true,
+            ShareType::Conditional => false,
+        },
+        RequestChannel::Opening => {
+            if let Some(b) = &e.negative_list_basis {
+                return Err(RuntimeError::EntryNotOpen {
+                    entry_id: e.id,
+                    basis: format!("on the negative list: {b}"),
+                });
+            }
+            match e.spec.open_mode {
+                OpenMode::NotOpen => {
+                    return Err(RuntimeError::EntryNotOpen {
+                        entry_id: e.id,
+                        basis: e.spec.legal_basis.clone().unwrap_or_default(),
+                    });
+                }
+                OpenMode::Open => true,
+                OpenMode::OnApplication => false,
+            }
+        }
+    };
     name_list("fields", &p.fields, 256)?;
-    if let Some(f) = p.fields.iter().find(|f| entry.field(f).is_none()) {
+    if let Some(f) = p.fields.iter().find(|f| e.field(f).is_none()) {
         return Err(RuntimeError::FieldNotInEntry {
-            entry_id: entry.id,
+            entry_id: e.id,
             field: f.clone(),
         });
     }
     text("purpose", &p.purpose, 1000)?;
     text("legal_basis", &p.legal_basis, 1000)?;
-    if !(1..=3650).contains(&p.period_days) {
-        return Err(RuntimeError::InvalidField {
-            field: "period_days",
-            reason: format!("{} is outside 1 to 3650 days", p.period_days),
-        });
-    }
+    period(p.period_days)?;
+    let provider = super::organization(st, &e.provider)?;
+    let answer_days = parameters(st)?.answer_working_days;
+    let answer_due = WorkingDays::new(st).due(ctx.time_ms, answer_days)?;
     let id = st.next_id("share_request")?;
     let mut request = ShareRequest {
         id,
-        entry_id: entry.id,
-        requester: org.credit_code.clone(),
-        provider: entry.provider.clone(),
+        entry_id: e.id,
+        channel,
+        requester: by.code().into(),
+        provider: e.provider.clone(),
         fields: p.fields.clone(),
         purpose: p.purpose.clone(),
         legal_basis: p.legal_basis.clone(),
         period_days: p.period_days,
         submitted_at: ctx.time_ms,
+        answer_due,
+        overdue: false,
         status: RequestStatus::Pending,
+        approvals: vec![],
+        required_approvals: e
+            .spec
+            .approval_threshold
+            .unwrap_or(provider.approval_threshold)
+            .max(1),
         decided_at: None,
     };
+    score(st, by.code(), |s| s.requests_submitted += 1)?;
+    score(st, &e.provider, |s| s.requests_received += 1)?;
     let mut events = vec![Event::ShareRequestSubmitted {
         request_id: id,
-        entry_id: entry.id,
-        requester: org.credit_code,
+        entry_id: e.id,
+        requester: by.code().into(),
     }];
-    if entry.spec.share_type == ShareType::Unconditional {
+    if grant_at_once {
         events.push(issue_grant(st, ctx, &mut request, None)?);
+    } else {
+        deadlines::file(st, answer_due, Due::RequestAnswer(id))?;
     }
     st.write(keys::share_request(id), &request);
     Ok(events)
 }
 
-fn pending_for_provider(
-    st: &Overlay<'_>,
-    signer: &PublicKey,
-    request_id: u64,
-    action: &'static str,
-) -> Result<(ShareRequest, Organization), RuntimeError> {
-    let (org, role) = signer_org(st, signer)?;
-    let request: ShareRequest = st
-        .read(&keys::share_request(request_id))?
-        .ok_or(RuntimeError::UnknownRequest(request_id))?;
-    if request.provider != org.credit_code {
-        return Err(RuntimeError::WrongOrganization {
-            org: org.credit_code,
-            action,
-            needed: format!("the providing department {}", request.provider),
-        });
-    }
-    require_role(
-        &org,
-        signer,
-        role,
-        &[Role::Cdo, Role::Reviewer],
-        action,
-        "the CDO or reviewer role",
-    )?;
-    if request.status != RequestStatus::Pending {
+fn pending(st: &Overlay<'_>, id: u64) -> Result<ShareRequest, RuntimeError> {
+    let r = request(st, id)?;
+    if r.status != RequestStatus::Pending {
         return Err(RuntimeError::RequestNotPending {
-            request_id,
-            status: status_name(&request.status).into(),
+            request_id: id,
+            status: r.status.name().into(),
         });
     }
-    Ok((request, org))
+    Ok(r)
 }
 
-fn status_name(s: &RequestStatus) -> &'static str {
-    match s {
-        RequestStatus::Pending => "pending",
-        RequestStatus::Granted { .. } => "granted",
-        RequestStatus::Rejected { .. } => "rejected",
-    }
+/// Books an answer (grant, rejection) in the provider's scorecard.
+fn answered(st: &mut Overlay<'_>, r: &ShareRequest, now: u64) -> Result<(), RuntimeError> {
+    let (overdue, on_time) = (r.overdue, now < r.answer_due);
+    score(st, &r.provider, |s| {
+        if overdue {
+            s.requests_overdue = s.requests_overdue.saturating_sub(1);
+        }
+        if on_time {
+            s.requests_answered_on_time += 1;
+        } else {
+            s.requests_answered_late += 1;
+        }
+    })
 }
 
 pub(crate) fn approve(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
-    signer: &PublicKey,
+    by: &Signer,
     p: &ApproveShareRequest,
 ) -> Result<Vec<Event>, RuntimeError> {
-    let (mut request, _) =
-        pending_for_provider(st, signer, p.request_id, "approving a share request")?;
+    let mut r = pending(st, p.request_id)?;
+    by.require_officer_of(&r.provider, "approving a share request")?;
+    if r.approvals.contains(&by.key) {
+        return Err(RuntimeError::AlreadyApproved {
+            request_id: r.id,
+            key: by.key.to_hex(),
+        });
+    }
     if p.quota_rows == Some(0) {
         return Err(RuntimeError::InvalidField {
             field: "quota_rows",
             reason: "a quota must allow at least one row".into(),
         });
     }
-    let event = issue_grant(st, ctx, &mut request, p.quota_rows)?;
-    st.write(keys::share_request(request.id), &request);
-    Ok(vec![event])
+    r.approvals.push(by.key);
+    let mut events = vec![Event::ShareRequestApproved {
+        request_id: r.id,
+        approvals: r.approvals.len() as u8,
+        required: r.required_approvals,
+    }];
+    if r.approvals.len() >= usize::from(r.required_approvals) {
+        answered(st, &r, ctx.time_ms)?;
+        events.push(issue_grant(st, ctx, &mut r, p.quota_rows)?);
+    }
+    st.write(keys::share_request(r.id), &r);
+    Ok(events)
 }
 
 pub(crate) fn reject(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
-    signer: &PublicKey,
+    by: &Signer,
     p: &RejectShareRequest,
 ) -> Result<Vec<Event>, RuntimeError> {
-    let (mut request, _) =
-        pending_for_provider(st, signer, p.request_id, "rejecting a share request")?;
+    let mut r = pending(st, p.request_id)?;
+    by.require_officer_of(&r.provider, "rejecting a share request")?;
     text("reason", &p.reason, 1000)?;
-    request.status = RequestStatus::Rejected {
+    answered(st, &r, ctx.time_ms)?;
+    r.status = RequestStatus::Rejected {
         reason: p.reason.clone(),
     };
-    request.decided_at = Some(ctx.time_ms);
-    st.write(keys::share_request(request.id), &request);
+    r.decided_at = Some(ctx.time_ms);
+    st.write(keys::share_request(r.id), &r);
     Ok(vec![Event::ShareRequestRejected {
-        request_id: request.id,
+        request_id: r.id,
         reason: p.reason.clone(),
     }])
 }
 
+pub(crate) fn withdraw(
+    st: &mut Overlay<'_>,
+    by: &Signer,
+    p: &WithdrawShareRequest,
+) -> Result<Vec<Event>, RuntimeError> {
+    let mut r = pending(st, p.request_id)?;
+    by.require_org(&r.requester, "withdrawing a share request", || {
+        format!("the requester {}", r.requester)
+    })?;
+    by.require(
+        REQUESTERS,
+        "withdrawing a share request",
+        "a CDO, reviewer or app key",
+    )?;
+    if r.overdue {
+        score(st, &r.provider, |s| {
+            s.requests_overdue = s.requests_overdue.saturating_sub(1)
+        })?;
+    }
+    r.status = RequestStatus::Withdrawn;
+    st.write(keys::share_request(r.id), &r);
+    Ok(vec![Event::ShareRequestWithdrawn { request_id: r.id }])
+}
+
+/// Issues the grant for an approved (or at-once) request.
 fn issue_grant(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
     request: &mut ShareRequest,
     quota_rows: Option<u64>,
 ) -> Result<Event, RuntimeError> {
+    let e = entry(st, request.entry_id)?;
+    let masking = request
+        .fields
+        .iter()
+        .filter_map(|f| {
+            e.field(f).map(|spec| FieldMasking {
+                field: f.clone(),
+                rule: spec.masking,
+            })
+        })
+        .collect();
     let grant_id = st.next_id("grant")?;
-    let expires_at = ctx
-        .time_ms
-        .saturating_add(u64::from(request.period_days) * DAY_MS);
+    let expires_at = ctx.time_ms.saturating_add(period(request.period_days)?);
     let grant = Grant {
         id: grant_id,
         request_id: request.id,
+        agreement_id: None,
         entry_id: request.entry_id,
         grantee: request.requester.clone(),
         provider: request.provider.clone(),
         fields: request.fields.clone(),
+        masking,
         purpose: request.purpose.clone(),
         granted_at: ctx.time_ms,
         expires_at,
         quota_rows,
         rows_used: 0,
+        revoked: None,
     };
     st.write(keys::grant(grant_id), &grant);
     request.status = RequestStatus::Granted { grant_id };
@@ -206,4 +288,19 @@ fn issue_grant(
         grantee: grant.grantee,
         expires_at,
     })
+}
+
+/// Issues a grant outside a share request (an opening agreement).
+pub(crate) fn grant_for_agreement(
+    st: &mut Overlay<'_>,
+    grant: Grant,
+) -> Result<Event, RuntimeError> {
+    let event = Event::GrantIssued {
+        grant_id: grant.id,
+        request_id: 0,
+        grantee: grant.grantee.clone(),
+        expires_at: grant.expires_at,
+    };
+    st.write(keys::grant(grant.id), &grant);
+    Ok(event)
 }

@@ -8,7 +8,7 @@ use crate::block::BlockHeader;
 use crate::crypto::{PublicKey, Signature};
 use crate::hash::Hash;
 use crate::model::Role;
-use crate::receipt::Receipt;
+use crate::receipt::{Event, Receipt};
 use crate::tx::Transaction;
 
 /// Largest page any listing returns.
@@ -86,6 +86,8 @@ pub struct BlockView {
     pub header: BlockHeader,
     pub txs: Vec<BlockTx>,
     pub receipts: Vec<Receipt>,
+    /// The block's own events (overdue marks, validator-set changes), before its transactions.
+    pub events: Vec<Event>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -25,4 +25,17 @@ pub enum TypesError {
     InvalidResidentId { id: String, reason: String },
     #[error("key file {path}: {reason}")]
     KeyFile { path: String, reason: String },
+    #[error("commit certificate for height {height} has {signers} distinct signers of {validators} validators; it needs {needed} (more than 2/3)")]
+    CertificateNoQuorum {
+        height: u64,
+        signers: usize,
+        validators: usize,
+        needed: usize,
+    },
+    #[error(
+        "commit certificate for height {height} is signed by {signer}, who is not a validator"
+    )]
+    CertificateUnknownSigner { height: u64, signer: String },
+    #[error("commit certificate for height {height} holds two votes of validator {signer}")]
+    CertificateDuplicateSigner { height: u64, signer: String },
 }

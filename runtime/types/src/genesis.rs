@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::crypto::PublicKey;
 use crate::hash::Hash;
-use crate::model::{Member, OrgKind};
+use crate::model::{HolidayCalendar, Member, OrgKind, Parameters};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct GenesisOrganization {
@@ -29,6 +29,12 @@ pub struct GenesisSpec {
     pub genesis_time_ms: u64,
     pub validators: Vec<GenesisValidator>,
     pub organizations: Vec<GenesisOrganization>,
+    /// Initial parameters (defaults when absent).
+    #[serde(default)]
+    pub parameters: Option<Parameters>,
+    /// Initial holiday calendars, one per year.
+    #[serde(default)]
+    pub calendars: Vec<HolidayCalendar>,
 }
 
 impl GenesisSpec {

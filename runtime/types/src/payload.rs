@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 
 use crate::crypto::PublicKey;
 use crate::hash::Hash;
-use crate::model::{CatalogEntrySpec, Member, OrgKind};
+use crate::model::{CatalogEntrySpec, ChangeKind, Member, OrgKind, ProposalAction};
 
-/// Register a member organization (signed by a platform operator's CDO).
+/// Register an outside applicant (signed by the platform operator's CDO). Departments,
+/// auditors and operators join only through governance ([`ProposalAction::AddOrganization`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RegisterOrganization {
     pub credit_code: String,
@@ -18,10 +19,81 @@ pub struct RegisterOrganization {
     pub members: Vec<Member>,
 }
 
+/// Add a key to the signer's organization (its CDO).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AddMember {
+    pub member: Member,
+}
+
+/// Remove a key from the signer's organization (its CDO); the last CDO cannot be removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RemoveMember {
+    pub key: PublicKey,
+}
+
+/// Replace the signing key by a new one with the same role; the old key stays in the
+/// history, valid for the heights before this one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RotateKey {
+    pub new_key: PublicKey,
+}
+
+/// Set how many of a department's CDO and reviewers must approve a share request (k of n).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SetApprovalThreshold {
+    pub threshold: u8,
+}
+
+/// Put a governance proposal to the member organizations (signed by a governing CDO).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitProposal {
+    pub action: ProposalAction,
+    /// Votes close at this block time (ms).
+    pub deadline: u64,
+}
+
+/// A governing organization's vote (by its CDO).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VoteProposal {
+    pub proposal_id: u64,
+    pub approve: bool,
+}
+
 /// Publish a catalog entry for the signer's department (signed by its CDO or reviewer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RegisterCatalogEntry {
     pub spec: CatalogEntrySpec,
+}
+
+/// Publish a new version of an entry (the owner's CDO or reviewer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateCatalogEntry {
+    pub entry_id: u64,
+    pub spec: CatalogEntrySpec,
+}
+
+/// A designated reviewer's sign-off (or request for changes) on an entry's version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewCatalogEntry {
+    pub entry_id: u64,
+    pub version: u32,
+    pub approve: bool,
+    pub note: String,
+}
+
+/// Declare that an entry's data or legal ground changed: the update clock starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeclareChange {
+    pub entry_id: u64,
+    pub kind: ChangeKind,
+    pub note: String,
+}
+
+/// Put an entry on the negative list (with the basis), or take it off (`None`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SetNegativeList {
+    pub entry_id: u64,
+    pub basis: Option<String>,
 }
 
 /// Apply for data of an entry on behalf of the signer's organization.
@@ -34,11 +106,11 @@ pub struct SubmitShareRequest {
     pub period_days: u32,
 }
 
-/// The provider approves a pending request, issuing a grant.
+/// One provider signer approves a pending request; the grant is issued at the k-th approval.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApproveShareRequest {
     pub request_id: u64,
-    /// Row quota of the grant; `None` is unlimited.
+    /// Row quota of the grant; `None` is unlimited. The approval that completes k decides.
     pub quota_rows: Option<u64>,
 }
 
@@ -46,6 +118,19 @@ pub struct ApproveShareRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RejectShareRequest {
     pub request_id: u64,
+    pub reason: String,
+}
+
+/// The requester withdraws its pending request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WithdrawShareRequest {
+    pub request_id: u64,
+}
+
+/// The provider revokes a grant; the reason is required.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RevokeGrant {
+    pub grant_id: u64,
     pub reason: String,
 }
 
@@ -61,28 +146,87 @@ pub struct RecordAccess {
     pub purpose: String,
 }
 
-/// Everything a transaction can ask for.
+/// A grantee disputes a datum of the entry it was granted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Payload {
-    RegisterOrganization(RegisterOrganization),
-    RegisterCatalogEntry(RegisterCatalogEntry),
-    SubmitShareRequest(SubmitShareRequest),
-    ApproveShareRequest(ApproveShareRequest),
-    RejectShareRequest(RejectShareRequest),
-    RecordAccess(RecordAccess),
+pub struct RaiseObjection {
+    pub grant_id: u64,
+    pub field: String,
+    pub record_ref: String,
+    pub description: String,
 }
 
-impl Payload {
-    /// A stable, human-readable name of the transaction type.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Payload::RegisterOrganization(_) => "register_organization",
-            Payload::RegisterCatalogEntry(_) => "register_catalog_entry",
-            Payload::SubmitShareRequest(_) => "submit_share_request",
-            Payload::ApproveShareRequest(_) => "approve_share_request",
-            Payload::RejectShareRequest(_) => "reject_share_request",
-            Payload::RecordAccess(_) => "record_access",
+/// The provider's answer: corrected (with a note) or rejected (with a reason).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AnswerObjection {
+    pub objection_id: u64,
+    pub corrected: bool,
+    pub note: String,
+}
+
+/// The platform operator proposes a contract-based opening agreement (契约式开放).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProposeAgreement {
+    pub entry_id: u64,
+    pub applicant: String,
+    /// SHA-256 of the agreement text, which stays off chain.
+    pub digest: Hash,
+    pub fields: Vec<String>,
+    pub purpose: String,
+    pub period_days: u32,
+    pub quota_rows: Option<u64>,
+}
+
+/// The provider or the applicant signs an agreement (naming its digest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignAgreement {
+    pub agreement_id: u64,
+    pub digest: Hash,
+}
+
+macro_rules! payloads {
+    ($($variant:ident => $kind:literal),* $(,)?) => {
+        /// Everything a transaction can ask for.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Payload {
+            $($variant($variant),)*
         }
-    }
+
+        impl Payload {
+            /// A stable, human-readable name of the transaction type.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Payload::$variant(_) => $kind,)*
+                }
+            }
+
+            /// Every transaction type's name.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
+        }
+    };
+}
+
+payloads! {
+    RegisterOrganization => "register_organization",
+    AddMember => "add_member",
+    RemoveMember => "remove_member",
+    RotateKey => "rotate_key",
+    SetApprovalThreshold => "set_approval_threshold",
+    SubmitProposal => "submit_proposal",
+    VoteProposal => "vote_proposal",
+    RegisterCatalogEntry => "register_catalog_entry",
+    UpdateCatalogEntry => "update_catalog_entry",
+    ReviewCatalogEntry => "review_catalog_entry",
+    DeclareChange => "declare_change",
+    SetNegativeList => "set_negative_list",
+    SubmitShareRequest => "submit_share_request",
+    ApproveShareRequest => "approve_share_request",
+    RejectShareRequest => "reject_share_request",
+    WithdrawShareRequest => "withdraw_share_request",
+    RevokeGrant => "revoke_grant",
+    RecordAccess => "record_access",
+    RaiseObjection => "raise_objection",
+    AnswerObjection => "answer_objection",
+    ProposeAgreement => "propose_agreement",
+    SignAgreement => "sign_agreement",
 }

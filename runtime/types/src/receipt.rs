@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::codec;
+use crate::crypto::PublicKey;
 use crate::hash::Hash;
+use crate::model::Role;
 
 /// A transaction's result. A rejected transaction changes no state but its signer's
 /// nonce, and says why in words a user can act on.
@@ -27,18 +29,105 @@ pub enum Event {
     OrganizationRegistered {
         credit_code: String,
     },
+    OrganizationRemoved {
+        credit_code: String,
+    },
+    MemberAdded {
+        organization: String,
+        key: PublicKey,
+        role: Role,
+    },
+    MemberRemoved {
+        organization: String,
+        key: PublicKey,
+    },
+    KeyRotated {
+        organization: String,
+        old_key: PublicKey,
+        new_key: PublicKey,
+    },
+    ApprovalThresholdSet {
+        organization: String,
+        threshold: u8,
+    },
+    ProposalSubmitted {
+        proposal_id: u64,
+        proposer: String,
+    },
+    ProposalVoted {
+        proposal_id: u64,
+        organization: String,
+        approve: bool,
+    },
+    ProposalPassed {
+        proposal_id: u64,
+    },
+    ProposalRejected {
+        proposal_id: u64,
+    },
+    ProposalExpired {
+        proposal_id: u64,
+    },
+    ValidatorSetScheduled {
+        effective_height: u64,
+        validators: Vec<PublicKey>,
+    },
+    ValidatorSetChanged {
+        validators: Vec<PublicKey>,
+    },
+    HolidayCalendarSet {
+        year: i32,
+    },
+    ParametersSet,
     CatalogEntryRegistered {
         entry_id: u64,
         provider: String,
+    },
+    CatalogEntryUpdated {
+        entry_id: u64,
+        version: u32,
+    },
+    CatalogEntryReviewed {
+        entry_id: u64,
+        version: u32,
+        approved: bool,
+    },
+    ChangeDeclared {
+        entry_id: u64,
+        update_due: u64,
+    },
+    NegativeListSet {
+        entry_id: u64,
+        listed: bool,
+    },
+    EntryUpdateOverdue {
+        entry_id: u64,
+        due: u64,
+    },
+    EntryReviewOverdue {
+        entry_id: u64,
+        due: u64,
     },
     ShareRequestSubmitted {
         request_id: u64,
         entry_id: u64,
         requester: String,
     },
+    ShareRequestApproved {
+        request_id: u64,
+        approvals: u8,
+        required: u8,
+    },
     ShareRequestRejected {
         request_id: u64,
         reason: String,
+    },
+    ShareRequestWithdrawn {
+        request_id: u64,
+    },
+    ShareRequestOverdue {
+        request_id: u64,
+        due: u64,
     },
     GrantIssued {
         grant_id: u64,
@@ -46,11 +135,51 @@ pub enum Event {
         grantee: String,
         expires_at: u64,
     },
+    GrantRevoked {
+        grant_id: u64,
+        reason: String,
+    },
     AccessRecorded {
         access_id: u64,
         grant_id: u64,
         rows: u64,
     },
+    ObjectionRaised {
+        objection_id: u64,
+        entry_id: u64,
+        raised_by: String,
+    },
+    ObjectionAnswered {
+        objection_id: u64,
+        corrected: bool,
+    },
+    ObjectionOverdue {
+        objection_id: u64,
+        due: u64,
+    },
+    AgreementProposed {
+        agreement_id: u64,
+        entry_id: u64,
+        applicant: String,
+    },
+    AgreementSigned {
+        agreement_id: u64,
+        party: String,
+    },
+}
+
+impl Event {
+    /// The event's type name, as in its JSON tag.
+    pub fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| match v {
+                serde_json::Value::Object(m) => m.keys().next().cloned(),
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

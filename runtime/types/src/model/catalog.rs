@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::TimeMs;
+use crate::crypto::PublicKey;
 
 /// Sharing type of a catalog entry (共享类型).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -78,6 +79,9 @@ pub struct FieldSpec {
     pub name: String,
     pub sensitivity: Sensitivity,
     pub masking: MaskingRule,
+    /// Data element code (数据元) when the entry declares itself the source of this item;
+    /// one datum, one source: a code has one source department.
+    pub element_code: Option<String>,
 }
 
 /// What a department declares about a data resource (政府数据资源目录, §2.4).
@@ -100,6 +104,34 @@ pub struct CatalogEntrySpec {
     pub open_mode: OpenMode,
     /// 使用要求
     pub usage_requirements: String,
+    /// Provider approvals a request for this entry needs; `None` uses the department's setting.
+    pub approval_threshold: Option<u8>,
+}
+
+/// Where the reviewers' sign-off of an entry's current version stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Submitted; no reviewer has signed off this version yet.
+    Pending,
+    /// A designated reviewer signed off this version.
+    Approved { reviewer: PublicKey, at: TimeMs },
+    /// A reviewer asked for changes.
+    ChangesRequested {
+        reviewer: PublicKey,
+        note: String,
+        at: TimeMs,
+    },
+}
+
+/// Why an entry must be updated (the deadline differs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The data or its elements changed: update within 2 working days.
+    Data,
+    /// A law or the department's duties changed: update within 15 working days.
+    LawOrDuty,
 }
 
 /// A published catalog entry.
@@ -112,10 +144,39 @@ pub struct CatalogEntry {
     pub spec: CatalogEntrySpec,
     pub registered_at: TimeMs,
     pub updated_at: TimeMs,
+    pub review: ReviewStatus,
+    /// The yearly review is due by the end of this day (ms of the day's end, China time).
+    pub review_due: TimeMs,
+    pub review_overdue: bool,
+    /// A declared change that the entry must reflect by this time.
+    pub update_due: Option<TimeMs>,
+    pub update_overdue: bool,
+    /// On the negative list (负面清单): never opened, with the basis.
+    pub negative_list_basis: Option<String>,
 }
 
 impl CatalogEntry {
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.spec.fields.iter().find(|f| f.name == name)
     }
+}
+
+/// A past version of an entry, kept when it is updated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogEntryVersion {
+    pub entry_id: u64,
+    pub version: u32,
+    pub spec: CatalogEntrySpec,
+    pub updated_at: TimeMs,
+    pub updated_by: PublicKey,
+    pub review: ReviewStatus,
+}
+
+/// The register of data elements (目录台账): which department is the source of a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DataElement {
+    pub code: String,
+    pub source: String,
+    pub entry_id: u64,
+    pub field: String,
 }

@@ -2,15 +2,26 @@
 //! These are state values: the runtime writes them, the API and SDK read them.
 
 mod catalog;
+mod governance;
+mod objection;
 mod org;
+mod scorecard;
 mod sharing;
 
 pub use catalog::{
-    CatalogEntry, CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod,
-    ShareType,
+    CatalogEntry, CatalogEntrySpec, CatalogEntryVersion, ChangeKind, DataElement, FieldSpec,
+    MaskingRule, OpenMode, ReviewStatus, Sensitivity, ShareMethod, ShareType,
 };
-pub use org::{Member, OrgKind, Organization, Role};
-pub use sharing::{AccessEvent, Grant, RequestStatus, ShareRequest};
+pub use governance::{
+    HolidayCalendar, Parameters, Proposal, ProposalAction, ProposalStatus, ValidatorInfo,
+};
+pub use objection::{Objection, ObjectionStatus};
+pub use org::{Member, MemberKey, OrgKind, Organization, Role};
+pub use scorecard::Scorecard;
+pub use sharing::{
+    AccessEvent, Agreement, AgreementStatus, FieldMasking, Grant, RequestChannel, RequestStatus,
+    Revocation, ShareRequest,
+};
 
 /// Milliseconds since the Unix epoch, as block time. The only clock the runtime knows.
 pub type TimeMs = u64;
