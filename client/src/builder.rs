@@ -182,6 +182,21 @@ impl TxBuilder {
         self.sign(Payload::ApproveShareRequest(ApproveShareRequest {
             request_id,
             quota_rows,
+            quota_calls: None,
+        }))
+    }
+
+    /// Approves with a row quota and a delivery (call) quota.
+    pub fn approve_share_request_with_quotas(
+        &mut self,
+        request_id: u64,
+        quota_rows: Option<u64>,
+        quota_calls: Option<u64>,
+    ) -> SignedTransaction {
+        self.sign(Payload::ApproveShareRequest(ApproveShareRequest {
+            request_id,
+            quota_rows,
+            quota_calls,
         }))
     }
 

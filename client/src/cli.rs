@@ -292,6 +292,9 @@ pub enum RequestCmd {
         signer: Signer,
         #[arg(long)]
         quota_rows: Option<u64>,
+        /// Maximum deliveries under the grant.
+        #[arg(long)]
+        quota_calls: Option<u64>,
     },
     /// Reject a pending request with a reason.
     Reject {

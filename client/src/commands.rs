@@ -368,7 +368,13 @@ async fn request(c: &Client, w: u64, cmd: RequestCmd) -> Result<i32> {
             id,
             signer,
             quota_rows,
-        } => send(c, w, &signer, |b| b.approve_share_request(id, quota_rows)).await,
+            quota_calls,
+        } => {
+            send(c, w, &signer, |b| {
+                b.approve_share_request_with_quotas(id, quota_rows, quota_calls)
+            })
+            .await
+        }
         RequestCmd::Reject { id, signer, reason } => {
             send(c, w, &signer, |b| b.reject_share_request(id, &reason)).await
         }

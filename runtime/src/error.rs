@@ -60,6 +60,7 @@ runtime_errors! {
     GrantRevoked { grant_id: u64, reason: String } => "grant_revoked", "grant {grant_id} was revoked: {reason}";
     FieldOutsideGrant { grant_id: u64, field: String } => "field_outside_grant", "field {field:?} is outside the scope of grant {grant_id}";
     QuotaExceeded { grant_id: u64, quota: u64, used: u64, requested: u64 } => "quota_exceeded", "grant {grant_id} allows {quota} rows, {used} used; {requested} more exceed it";
+    CallQuotaExceeded { grant_id: u64, quota: u64 } => "call_quota_exceeded", "grant {grant_id} allows {quota} deliveries, all used";
     PurposeMismatch { grant_id: u64, expected: String, found: String } => "purpose_mismatch", "purpose {found:?} differs from the purpose of grant {grant_id} ({expected:?})";
     UnknownObjection(u64) => "unknown_objection", "objection {0} does not exist";
     ObjectionClosed { objection_id: u64 } => "objection_closed", "objection {objection_id} is already answered";

@@ -34,6 +34,7 @@ fn approve(request_id: u64, quota_rows: Option<u64>) -> Payload {
     Payload::ApproveShareRequest(ApproveShareRequest {
         request_id,
         quota_rows,
+        quota_calls: None,
     })
 }
 

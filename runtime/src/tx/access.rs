@@ -1,8 +1,8 @@
 //! Record access: one delivery of data under a grant. Signed by a key of the providing
 //! department (its gateway) or of the grantee; the accessor must be an active member
 //! key of the grantee. Rejected when the grant is missing, revoked or expired, a field
-//! is outside its scope, the purpose differs from the granted one, or the rows exceed
-//! its quota.
+//! is outside its scope, the purpose differs from the granted one, or the rows or the
+//! deliveries exceed its quota.
 
 use kuai_types::model::AccessEvent;
 use kuai_types::payload::RecordAccess;
@@ -78,7 +78,16 @@ pub(crate) fn record(
             });
         }
     }
+    if let Some(quota) = grant.quota_calls {
+        if grant.calls_used >= quota {
+            return Err(RuntimeError::CallQuotaExceeded {
+                grant_id: grant.id,
+                quota,
+            });
+        }
+    }
     grant.rows_used = grant.rows_used.saturating_add(p.rows);
+    grant.calls_used += 1;
     st.write(keys::grant(grant.id), &grant);
     let id = st.next_id("access_event")?;
     let event = AccessEvent {

@@ -158,6 +158,8 @@ pub(crate) fn sign(
             expires_at: ctx.time_ms.saturating_add(period(a.period_days)?),
             quota_rows: a.quota_rows,
             rows_used: 0,
+            quota_calls: None,
+            calls_used: 0,
             revoked: None,
         };
         events.push(super::share::grant_for_agreement(st, grant)?);

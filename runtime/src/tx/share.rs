@@ -130,7 +130,7 @@ pub(crate) fn submit(
         requester: by.code().into(),
     }];
     if grant_at_once {
-        events.push(issue_grant(st, ctx, &mut request, None)?);
+        events.push(issue_grant(st, ctx, &mut request, None, None)?);
     } else {
         deadlines::file(st, answer_due, Due::RequestAnswer(id))?;
     }
@@ -192,7 +192,7 @@ pub(crate) fn approve(
     }];
     if r.approvals.len() >= usize::from(r.required_approvals) {
         answered(st, &r, ctx.time_ms)?;
-        events.push(issue_grant(st, ctx, &mut r, p.quota_rows)?);
+        events.push(issue_grant(st, ctx, &mut r, p.quota_rows, p.quota_calls)?);
     }
     st.write(keys::share_request(r.id), &r);
     Ok(events)
@@ -249,6 +249,7 @@ fn issue_grant(
     ctx: &BlockContext,
     request: &mut ShareRequest,
     quota_rows: Option<u64>,
+    quota_calls: Option<u64>,
 ) -> Result<Event, RuntimeError> {
     let e = entry(st, request.entry_id)?;
     let masking = request
@@ -277,6 +278,8 @@ fn issue_grant(
         expires_at,
         quota_rows,
         rows_used: 0,
+        quota_calls,
+        calls_used: 0,
         revoked: None,
     };
     st.write(keys::grant(grant_id), &grant);

@@ -112,6 +112,8 @@ pub struct ApproveShareRequest {
     pub request_id: u64,
     /// Row quota of the grant; `None` is unlimited. The approval that completes k decides.
     pub quota_rows: Option<u64>,
+    /// Delivery (call) quota of the grant; `None` is unlimited.
+    pub quota_calls: Option<u64>,
 }
 
 /// The provider refuses a pending request; the reason is required.

@@ -20,8 +20,8 @@
 //!   messages for the same (height, round, step).
 
 use kuai_consensus::{
-    Config, ConsensusMessage, Core, Decision, Effect, Height, Input, SafetyRecord, SignStep,
-    TimeoutGrowth, ValidatorSet, Wal,
+    Config, ConsensusError, ConsensusMessage, Core, Decision, Effect, Height, Input, SafetyRecord,
+    SignStep, TimeoutGrowth, ValidatorSet, Wal,
 };
 use kuai_types::{Hash, Keypair, PublicKey};
 use rand::rngs::ChaCha8Rng;
@@ -238,6 +238,8 @@ pub struct Sim {
     signed: BTreeMap<(PublicKey, Height, u32, SignStep), ConsensusMessage>,
     pub events: u64,
     pub certificates_verified: u64,
+    /// Signatures the safety guards refused (after restarts).
+    pub guard_refusals: u64,
     /// (precommit bytes, signer, signature) triples that a passing
     /// `CommitCertificate::verify` has covered.
     verified: BTreeSet<(Vec<u8>, PublicKey, kuai_types::Signature)>,
@@ -362,6 +364,7 @@ impl SimBuilder {
             signed: BTreeMap::new(),
             events: 0,
             certificates_verified: 0,
+            guard_refusals: 0,
             verified: BTreeSet::new(),
             trace: std::env::var("KUAI_SIM_TRACE").is_ok(),
         };
@@ -674,6 +677,12 @@ impl Sim {
                 self.new_commits.push((id, decision));
             }
             Effect::Rejected(e) => {
+                if matches!(
+                    e,
+                    ConsensusError::SafetyConflict { .. } | ConsensusError::SafetyRegression { .. }
+                ) {
+                    self.guard_refusals += 1;
+                }
                 if self.trace {
                     eprintln!("{} ms node {id}: rejected {e}", self.now);
                 }

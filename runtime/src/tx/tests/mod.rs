@@ -315,6 +315,7 @@ pub fn approve(request_id: u64, quota_rows: Option<u64>) -> Payload {
     Payload::ApproveShareRequest(ApproveShareRequest {
         request_id,
         quota_rows,
+        quota_calls: None,
     })
 }
 

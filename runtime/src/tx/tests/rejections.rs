@@ -167,6 +167,25 @@ fn more_stories(c: &mut TestChain) {
         }),
     );
     c.rejected("health-cdo", access(3, "civil-app", &["name"], 1));
+    c.ok("civil-app", request(3, &["name"]));
+    c.ok(
+        "health-cdo",
+        Payload::ApproveShareRequest(ApproveShareRequest {
+            request_id: 4,
+            quota_rows: None,
+            quota_calls: Some(1),
+        }),
+    );
+    c.ok(
+        "health-reviewer",
+        Payload::ApproveShareRequest(ApproveShareRequest {
+            request_id: 4,
+            quota_rows: None,
+            quota_calls: Some(1),
+        }),
+    );
+    c.ok("health-cdo", access(4, "civil-app", &["name"], 1));
+    c.rejected("health-cdo", access(4, "civil-app", &["name"], 1));
     c.ok(
         "civil-app",
         Payload::RaiseObjection(RaiseObjection {

@@ -103,6 +103,9 @@ pub struct Grant {
     /// Maximum rows over the grant's life; `None` is unlimited.
     pub quota_rows: Option<u64>,
     pub rows_used: u64,
+    /// Maximum deliveries (access events) over the grant's life; `None` is unlimited.
+    pub quota_calls: Option<u64>,
+    pub calls_used: u64,
     pub revoked: Option<Revocation>,
 }
 
