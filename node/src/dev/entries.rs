@@ -54,20 +54,23 @@ fn extra(mut base: Vec<FieldSpec>, more: &[(&str, S, M)]) -> Vec<FieldSpec> {
     base
 }
 
+/// Publisher, name, classification, grade, share type, open mode, update frequency, fields.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u8,
+    ShareType,
+    OpenMode,
+    &'static str,
+    Vec<FieldSpec>,
+);
+
 /// (publisher, spec) for every sample entry, in id order.
 pub fn sample_entries() -> Vec<(&'static str, CatalogEntrySpec)> {
     use OpenMode::{NotOpen, OnApplication, Open};
     use ShareType::{Conditional, NotShareable, Unconditional};
-    let rows: Vec<(
-        &str,
-        &str,
-        &str,
-        u8,
-        ShareType,
-        OpenMode,
-        &str,
-        Vec<FieldSpec>,
-    )> = vec![
+    let rows: Vec<Row> = vec![
         (
             POLICE,
             "Resident population basic information (人口基础信息)",

@@ -136,5 +136,5 @@ mod tests {
         assert_eq!(h.to_hex(), GOLDEN_TX_HASH, "transaction format changed");
     }
 
-    const GOLDEN_TX_HASH: &str = "1e4de028f570474db4da090d623183e31118636ce1579af8ab444a47ff121d44";
+    const GOLDEN_TX_HASH: &str = "37abfe6b27704c3315da93ad8e0a52d0b1351703b02ea9bf76067374e4986ad0";
 }

@@ -35,10 +35,8 @@ impl Scorecard {
     /// Share of answered requests answered in time, in percent (100 when none answered).
     pub fn on_time_percent(&self) -> u64 {
         let answered = self.requests_answered_on_time + self.requests_answered_late;
-        if answered == 0 {
-            100
-        } else {
-            self.requests_answered_on_time * 100 / answered
-        }
+        (self.requests_answered_on_time * 100)
+            .checked_div(answered)
+            .unwrap_or(100)
     }
 }
