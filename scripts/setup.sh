@@ -21,4 +21,25 @@ if command -v rustup >/dev/null 2>&1; then
     || rustup target add wasm32-unknown-unknown >/dev/null 2>&1 \
     || echo "setup: wasm32-unknown-unknown target unavailable; using committed contract builds"
 fi
+# The explorer's end-to-end tests: Debian's Chromium (and CJK fonts, so that Chinese pages
+# render in screenshots), Node.js and npm only when missing, then playwright-core (it
+# drives the system Chromium and downloads no browser).
+need_e2e=()
+for pkg in chromium fonts-noto-cjk; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_e2e+=("$pkg")
+done
+command -v node >/dev/null 2>&1 || need_e2e+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_e2e+=(npm)
+if [ "${#need_e2e[@]}" -gt 0 ]; then
+  echo "setup: installing ${need_e2e[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_e2e[@]}" >/dev/null
+fi
+e2e_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
+if [ ! -d "$e2e_dir/node_modules" ]; then
+  echo "setup: installing the e2e tests' npm packages"
+  npm ci --prefix "$e2e_dir" --no-audit --no-fund >/dev/null
+fi
 echo "setup: ok"

@@ -8,3 +8,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuai-target}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The explorer's end-to-end tests in headless Chromium run the built binaries.
+cargo build --bins --locked
+node tests/e2e/run.mjs

@@ -13,14 +13,14 @@ use clap::{Args, Parser, Subcommand};
     about = "Kuai client: query the ledger, sign and submit transactions"
 )]
 pub struct Cli {
-    /// Base URL of the node's API.
+    /// Base URL of the node's API (repeat for `bench`, which loads every node given).
     #[arg(
         long,
         global = true,
         env = "KUAI_NODE",
         default_value = "http://127.0.0.1:8080"
     )]
-    pub node: String,
+    pub node: Vec<String>,
     /// Seconds to wait for a transaction to commit.
     #[arg(long, global = true, default_value_t = 30)]
     pub wait_secs: u64,
@@ -79,6 +79,11 @@ pub enum Cmd {
     /// Blocks.
     #[command(subcommand)]
     Block(BlockCmd),
+    /// Data from a provider's gateway, under a grant.
+    #[command(subcommand)]
+    Data(DataCmd),
+    /// Load the consortium with signed transactions and measure committed throughput.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -510,4 +515,43 @@ pub enum BlockCmd {
         #[arg(long)]
         before: Option<u64>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum DataCmd {
+    /// Fetch masked rows of an entry under your organization's grant; the gateway records
+    /// the delivery on chain before it sends the rows.
+    Fetch {
+        /// Catalog entry id.
+        entry: u64,
+        /// Key file of the accessor (a member key of the grantee).
+        #[arg(long)]
+        key: PathBuf,
+        /// Comma-separated fields, in output order.
+        #[arg(long, value_delimiter = ',', required = true)]
+        fields: Vec<String>,
+        /// `field=value` (equal) or `field^=value` (starts with); repeatable.
+        #[arg(long = "filter")]
+        filters: Vec<String>,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Grant to use (default: your organization's grant in force on the entry).
+        #[arg(long)]
+        grant: Option<u64>,
+        /// Purpose (default: the grant's).
+        #[arg(long)]
+        purpose: Option<String>,
+        /// `csv` or `jsonl` (default: from the --out extension, else csv).
+        #[arg(long)]
+        format: Option<String>,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Datasets the node's gateway serves, with rows served and dirty rows excluded.
+    Datasets,
+    /// The served providers' scorecards with their data quality.
+    Scorecards,
 }

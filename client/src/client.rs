@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use kuai_types::api::{
-    Account, BlockSummary, BlockView, ErrorBody, Status, SubmitTx, Submitted, TxState, TxView,
+    Account, BatchResult, BlockSummary, BlockTxIds, BlockView, ErrorBody, Status, SubmitTx,
+    SubmitTxs, Submitted, SubmittedBatch, TxState, TxView,
 };
 use kuai_types::model::{
     AccessEvent, Agreement, CatalogEntry, CatalogEntryVersion, DataElement, Grant, HolidayCalendar,
@@ -317,5 +318,83 @@ impl Client {
 
     pub async fn calendar(&self, year: i32) -> Result<HolidayCalendar, ClientError> {
         self.get(&format!("/v1/calendar/{year}"), &[]).await
+    }
+
+    /// A block whose commit certificate is checked against `validators`: more than 2/3 of
+    /// them signed exactly this block (its header hash recomputed here, not taken from
+    /// the node). Fails with [`ClientError::Unverified`] otherwise.
+    pub async fn verified_block(
+        &self,
+        height: u64,
+        validators: &[PublicKey],
+    ) -> Result<BlockView, ClientError> {
+        let view = self.block(&height.to_string()).await?;
+        let hash = view.header.hash();
+        let unverified = |reason: String| ClientError::Unverified { height, reason };
+        let cert = view
+            .certificate
+            .as_ref()
+            .ok_or_else(|| unverified("the block has no commit certificate".into()))?;
+        if cert.block_hash != hash || cert.height != height || view.header.height != height {
+            return Err(unverified(format!(
+                "the certificate is for {} at height {}, the block is {hash}",
+                cert.block_hash, cert.height
+            )));
+        }
+        let tx_root = kuai_types::Block::compute_tx_root(
+            &view
+                .txs
+                .iter()
+                .map(|t| SignedTransaction {
+                    tx: t.tx.clone(),
+                    signature: t.signature,
+                })
+                .collect::<Vec<_>>(),
+        );
+        if tx_root != view.header.tx_root {
+            return Err(unverified(
+                "the transactions do not match the header's root".into(),
+            ));
+        }
+        cert.verify(validators)
+            .map_err(|e| unverified(e.to_string()))?;
+        Ok(view)
+    }
+
+    /// Submits many transactions in one request; each result is its id or the reason it
+    /// was refused, in order.
+    pub async fn submit_batch(
+        &self,
+        txs: &[SignedTransaction],
+    ) -> Result<Vec<BatchResult>, ClientError> {
+        let url = format!("{}/v1/txs", self.base);
+        let body = SubmitTxs {
+            txs: txs.iter().map(|t| hex::encode(t.encode())).collect(),
+        };
+        let resp = self.http.post(&url).json(&body).send().await;
+        let out: SubmittedBatch = self.read(url, resp).await?;
+        Ok(out.results)
+    }
+
+    /// The ids of a block's transactions.
+    pub async fn block_tx_ids(&self, height: u64) -> Result<BlockTxIds, ClientError> {
+        self.get(&format!("/v1/blocks/{height}/txs"), &[]).await
+    }
+
+    /// The node's Prometheus metrics, as text.
+    pub async fn metrics(&self) -> Result<String, ClientError> {
+        let url = format!("{}/metrics", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| ClientError::Connect {
+                url: url.clone(),
+                source: e,
+            })?;
+        resp.text()
+            .await
+            .map_err(|e| ClientError::Connect { url, source: e })
     }
 }

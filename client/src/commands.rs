@@ -157,7 +157,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
 }
 
 async fn dispatch(cli: Cli) -> Result<i32> {
-    let c = Client::new(&cli.node).map_err(|e| anyhow!(e))?;
+    let first = cli
+        .node
+        .first()
+        .map(String::as_str)
+        .unwrap_or("http://127.0.0.1:8080");
+    let c = Client::new(first).map_err(|e| anyhow!(e))?;
     let w = cli.wait_secs;
     match cli.cmd {
         Cmd::Status => print(&c.status().await?),
@@ -210,8 +215,26 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             let hash: Hash = hash.parse().map_err(|e| anyhow!("hash: {e}"))?;
             print(&c.tx(&hash).await?)
         }
+        Cmd::Data(cmd) => data(&c, cmd).await,
         Cmd::Block(BlockCmd::Show { id }) => print(&c.block(&id).await?),
         Cmd::Block(BlockCmd::List { limit, before }) => print(&c.blocks(limit, before).await?),
+        Cmd::Bench(args) => {
+            let nodes = cli
+                .node
+                .iter()
+                .map(|u| Client::new(u).map_err(|e| anyhow!(e)))
+                .collect::<Result<Vec<_>>>()?;
+            let report = crate::bench::run(nodes, &args).await?;
+            if args.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "offered {} accepted {} committed {} ({} bytes/tx)\ncommitted {:.1} tx/s; submit-to-commit p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\nnode RSS (MiB): {:?}",
+                    report.offered, report.accepted, report.committed, report.avg_tx_bytes, report.committed_tps, report.p50_ms, report.p99_ms, report.max_ms, report.rss_mb
+                );
+            }
+            Ok(0)
+        }
     }
 }
 
@@ -532,4 +555,78 @@ fn wall_clock_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// `kuai data ...`: fetch from a provider's gateway, or show what it serves.
+async fn data(c: &Client, cmd: DataCmd) -> Result<i32> {
+    use kuai_client::types::gateway::{DataFormat, Filter};
+    use kuai_client::FetchOptions;
+    match cmd {
+        DataCmd::Datasets => print(&c.gateway_datasets().await?),
+        DataCmd::Scorecards => print(&c.gateway_scorecards().await?),
+        DataCmd::Fetch {
+            entry,
+            key,
+            fields,
+            filters,
+            offset,
+            limit,
+            grant,
+            purpose,
+            format,
+            out,
+        } => {
+            let by_ext = out
+                .as_deref()
+                .and_then(|p| p.extension())
+                .and_then(|e| e.to_str())
+                .filter(|e| matches!(*e, "jsonl" | "ndjson"))
+                .map(|_| "jsonl");
+            let format = match format.as_deref().or(by_ext).unwrap_or("csv") {
+                "csv" => DataFormat::Csv,
+                "jsonl" => DataFormat::Jsonl,
+                other => bail!("format {other:?} is not one of: csv, jsonl"),
+            };
+            let filters = filters
+                .iter()
+                .map(|f| {
+                    Filter::parse(f)
+                        .ok_or_else(|| anyhow!("filter {f:?} must be field=value or field^=value"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let key = read_key(&key)?;
+            let got = c
+                .fetch_data(
+                    &key,
+                    &FetchOptions {
+                        entry_id: entry,
+                        grant_id: grant,
+                        fields,
+                        filters,
+                        offset,
+                        limit,
+                        purpose,
+                        format,
+                    },
+                )
+                .await?;
+            match &out {
+                Some(path) => std::fs::write(path, &got.body)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&got.body)?;
+                }
+            }
+            eprintln!(
+                "fetched {} rows of entry {entry} under grant {}{}; access event: tx {} (query digest {})",
+                got.rows,
+                got.grant_id,
+                out.as_ref().map(|p| format!(" into {}", p.display())).unwrap_or_default(),
+                got.access_tx,
+                got.query_digest
+            );
+            Ok(0)
+        }
+    }
 }

@@ -23,6 +23,8 @@ pub enum ClientError {
         code: String,
         reason: String,
     },
+    #[error("block {height} does not verify: {reason}")]
+    Unverified { height: u64, reason: String },
     #[error("invalid node URL {0:?}: use http://host:port")]
     BadUrl(String),
     #[error(transparent)]

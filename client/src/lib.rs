@@ -10,10 +10,12 @@
 
 mod builder;
 mod client;
+mod data;
 mod error;
 
 pub use builder::{agreement_digest, query_digest, TxBuilder};
 pub use client::{Client, ListQuery};
+pub use data::{FetchOptions, Fetched};
 pub use error::ClientError;
 pub use kuai_types as types;
 pub use kuai_types::{identifiers, keyfile, Keypair, PublicKey};

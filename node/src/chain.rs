@@ -15,12 +15,16 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use kuai_runtime::{execute_block, BlockContext, BlockOutcome};
+use kuai_types::certificate::CommitCertificate;
 use kuai_types::genesis::GenesisSpec;
-use kuai_types::{Block, BlockHeader, Hash, Keypair, SignedTransaction};
+use kuai_types::{Block, BlockHeader, Hash, Keypair, PublicKey, SignedTransaction};
 
 use crate::error::NodeError;
 use crate::mempool::{AdmitError, Mempool};
 use crate::store::{Head, Store};
+
+/// How far ahead of a validator's clock a proposed block's time may be.
+pub const MAX_CLOCK_DRIFT_MS: u64 = 10_000;
 
 /// A block with the outcome of executing it on the current head.
 pub struct Proposal {
@@ -146,8 +150,9 @@ impl Chain {
         })
     }
 
-    /// Re-executes a block proposed elsewhere and checks it against the head.
-    pub fn verify(&self, block: Block) -> Result<Proposal, NodeError> {
+    /// Re-executes a block proposed elsewhere and checks it against the head. `now_ms` is
+    /// the local clock: a block more than [`MAX_CLOCK_DRIFT_MS`] in the future is invalid.
+    pub fn verify(&self, block: Block, now_ms: u64) -> Result<Proposal, NodeError> {
         let head = self.head();
         let h = &block.header;
         let bad = |reason: String| NodeError::BadBlock {
@@ -163,6 +168,9 @@ impl Chain {
                 head.height + 1,
                 head.hash
             )));
+        }
+        if h.time_ms > now_ms.saturating_add(MAX_CLOCK_DRIFT_MS) {
+            return Err(bad(format!("time {} is more than {MAX_CLOCK_DRIFT_MS} ms ahead of this node's clock ({now_ms})", h.time_ms)));
         }
         if h.time_ms <= head.time_ms {
             return Err(bad(format!(
@@ -189,13 +197,23 @@ impl Chain {
         Ok(Proposal { block, outcome })
     }
 
-    /// Makes a proposal durable and the new head.
+    /// Makes a proposal durable and the new head (single validator: no certificate).
     pub fn commit(&self, p: Proposal) -> Result<Head, NodeError> {
+        self.commit_certified(p, None)
+    }
+
+    /// Makes a proposal durable and the new head, with its commit certificate.
+    pub fn commit_certified(
+        &self,
+        p: Proposal,
+        certificate: Option<&CommitCertificate>,
+    ) -> Result<Head, NodeError> {
         let head = self.store.commit_block(
             &p.block,
             &p.outcome.receipts,
             &p.outcome.block_events,
             &p.outcome.diff,
+            certificate,
         )?;
         let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
         self.pool().remove(&hashes);
@@ -215,5 +233,31 @@ impl Chain {
             );
         }
         Ok(head)
+    }
+
+    /// The validator set of the next block (the runtime's current set).
+    pub fn validators(&self) -> Result<Vec<PublicKey>, NodeError> {
+        let st = kuai_runtime::Overlay::new(&self.store);
+        Ok(kuai_runtime::chain_state::validators(&st)?
+            .into_iter()
+            .map(|v| v.key)
+            .collect())
+    }
+
+    /// Committed blocks with their certificates from `from` on (at most `max`), for
+    /// peers that sync.
+    pub fn certified_blocks(
+        &self,
+        from: u64,
+        max: u32,
+    ) -> Result<Vec<(Block, CommitCertificate)>, NodeError> {
+        let mut out = Vec::new();
+        for h in from..from.saturating_add(u64::from(max)) {
+            match (self.store.block(h)?, self.store.certificate(h)?) {
+                (Some(b), Some(c)) => out.push((b, c)),
+                _ => break,
+            }
+        }
+        Ok(out)
     }
 }

@@ -23,6 +23,57 @@ pub struct NodeConfig {
     /// `text` or `json`.
     #[serde(default = "default_log_format")]
     pub log_format: String,
+    /// Networking with the other validators; without it the node runs alone
+    /// (single-validator engine).
+    #[serde(default)]
+    pub p2p: Option<P2pConfig>,
+    #[serde(default)]
+    pub consensus: ConsensusConfig,
+    /// The data gateway: local datasets served under grants (see `crate::gateway`).
+    #[serde(default)]
+    pub gateway: Option<crate::gateway::GatewayConfig>,
+}
+
+/// Where this validator listens and which validators it dials.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct P2pConfig {
+    /// A libp2p multiaddress, e.g. `/ip4/127.0.0.1/tcp/26656`.
+    pub listen: String,
+    pub peers: Vec<PeerConfig>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// The peer's validator public key (hex).
+    pub key: String,
+    /// Its libp2p multiaddress.
+    pub addr: String,
+}
+
+/// Round timeouts of the BFT engine: each is `base + delta × round`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusConfig {
+    pub timeout_propose_ms: u64,
+    pub timeout_prevote_ms: u64,
+    pub timeout_precommit_ms: u64,
+    pub timeout_delta_ms: u64,
+    /// With no transactions waiting, propose an empty block only after this long.
+    pub empty_block_interval_ms: u64,
+}
+
+impl Default for ConsensusConfig {
+    fn default() -> Self {
+        ConsensusConfig {
+            timeout_propose_ms: 3000,
+            timeout_prevote_ms: 1000,
+            timeout_precommit_ms: 1000,
+            timeout_delta_ms: 500,
+            empty_block_interval_ms: 1000,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -21,6 +21,10 @@ pub enum NodeError {
     Key(#[from] kuai_types::TypesError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("p2p: {0}")]
+    P2p(String),
+    #[error("consensus: {0}")]
+    Consensus(String),
     #[error("block {height} does not follow the head: {reason}")]
     BadBlock { height: u64, reason: String },
 }

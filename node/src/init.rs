@@ -28,7 +28,7 @@ pub struct InitOptions {
 
 /// Replaces every `"@name"` string with the public key of the key `name`, generating it
 /// (and its key file) on first use.
-fn fill_keys(
+pub(crate) fn fill_keys(
     v: &mut Value,
     keys_dir: &Path,
     made: &mut BTreeMap<String, String>,
@@ -107,6 +107,9 @@ pub fn init(opts: &InitOptions) -> Result<PathBuf, NodeError> {
         producer: opts.producer.clone(),
         mempool: MempoolConfig::default(),
         log_format: "text".into(),
+        p2p: None,
+        consensus: Default::default(),
+        gateway: None,
     };
     cfg.save(&config_path)?;
     Ok(config_path)

@@ -7,15 +7,20 @@
 //! [`node`] (wiring it all together).
 
 pub mod api;
+pub mod bft;
 pub mod chain;
 pub mod clock;
 pub mod config;
 pub mod dev;
 pub mod error;
+pub mod gateway;
 pub mod init;
 pub mod mempool;
+pub mod metrics;
 pub mod node;
+pub mod p2p;
 pub mod solo;
 pub mod store;
+pub mod testnet;
 
 pub use error::NodeError;

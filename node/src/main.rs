@@ -1,7 +1,8 @@
-//! `kuai-node`: init a node directory, run a node, or start the local dev chain.
+//! `kuai-node`: init a node directory or a local testnet, run a node, or start the local
+//! dev consortium.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 use kuai_node::clock::{DevClock, WallClock};
 use kuai_node::config::{NodeConfig, ProducerConfig};
 use kuai_node::init::{self, InitOptions, CONFIG_FILE, DEV_TEMPLATE};
+use kuai_node::testnet::{self, TestnetOptions};
 use kuai_node::{dev, node};
 
 #[derive(Parser)]
@@ -25,7 +27,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Create a node directory: keys, genesis.json and config.toml.
+    /// Create a single-validator node directory: keys, genesis.json and config.toml.
     Init {
         #[arg(long)]
         dir: PathBuf,
@@ -37,17 +39,38 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:8080")]
         api: SocketAddr,
     },
+    /// Create the directories of an N-validator consortium on this machine.
+    Testnet {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        #[arg(long)]
+        genesis_template: Option<PathBuf>,
+        #[arg(long)]
+        chain_id: Option<String>,
+        /// API of validator I listens on this port + I.
+        #[arg(long, default_value_t = 8080)]
+        api_base: u16,
+        /// Validator I listens for peers on this port + I.
+        #[arg(long, default_value_t = 26656)]
+        p2p_base: u16,
+    },
     /// Run a node from its config file.
     Run {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Start (or resume) a local chain with sample departments, catalog and requests.
+    /// Start (or resume) a local 4-validator consortium with sample departments, catalog
+    /// and a history of requests, in this process.
     Dev {
         #[arg(long, default_value = ".kuai-dev")]
         data_dir: PathBuf,
+        /// API of validator 0; validators 1-3 use the next ports.
         #[arg(long, default_value = "127.0.0.1:8080")]
         api: SocketAddr,
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
     },
 }
 
@@ -59,8 +82,8 @@ fn now_ms() -> u64 {
 }
 
 fn init_logging(format: &str) {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,libp2p=warn".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -71,8 +94,15 @@ fn init_logging(format: &str) {
     }
 }
 
-fn load(config: &std::path::Path) -> Result<NodeConfig> {
+fn load(config: &Path) -> Result<NodeConfig> {
     NodeConfig::load(config).with_context(|| format!("loading {}", config.display()))
+}
+
+fn template(path: Option<PathBuf>) -> Result<String> {
+    match path {
+        Some(p) => std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display())),
+        None => Ok(DEV_TEMPLATE.to_string()),
+    }
 }
 
 #[tokio::main]
@@ -85,14 +115,9 @@ async fn main() -> Result<()> {
             chain_id,
             api,
         } => {
-            let template = match genesis_template {
-                Some(p) => std::fs::read_to_string(&p)
-                    .with_context(|| format!("reading {}", p.display()))?,
-                None => DEV_TEMPLATE.to_string(),
-            };
             let path = init::init(&InitOptions {
                 dir,
-                template,
+                template: template(genesis_template)?,
                 chain_id,
                 api_addr: api,
                 producer: ProducerConfig::default(),
@@ -101,45 +126,109 @@ async fn main() -> Result<()> {
             println!("initialized {}", path.display());
             Ok(())
         }
+        Cmd::Testnet {
+            dir,
+            validators,
+            genesis_template,
+            chain_id,
+            api_base,
+            p2p_base,
+        } => {
+            let paths = testnet::generate(&TestnetOptions {
+                dir,
+                template: template(genesis_template)?,
+                validators,
+                chain_id,
+                host: "127.0.0.1".parse()?,
+                api_base,
+                p2p_base,
+                producer: ProducerConfig::default(),
+                now_ms: now_ms(),
+            })?;
+            for p in paths {
+                println!("{}", p.display());
+            }
+            Ok(())
+        }
         Cmd::Run { config } => {
             let cfg = load(&config)?;
             init_logging(&cfg.log_format);
             let running = node::start(&cfg, Arc::new(WallClock)).await?;
+            let base = config.parent().unwrap_or(Path::new("."));
+            kuai_node::gateway::start(cfg.gateway.as_ref(), base, &running.chain)?;
             println!("kuai-node: API on http://{}", running.api_addr);
             running.wait().await?;
             Ok(())
         }
-        Cmd::Dev { data_dir, api } => {
-            init_logging("text");
-            let config = data_dir.join(CONFIG_FILE);
-            let now = now_ms();
-            if !config.exists() {
-                // The genesis lies in the past, so the seeded history has real deadlines behind it.
-                init::init(&InitOptions {
-                    dir: data_dir.clone(),
-                    template: DEV_TEMPLATE.to_string(),
-                    chain_id: None,
-                    api_addr: api,
-                    producer: ProducerConfig {
-                        block_interval_ms: 100,
-                        ..ProducerConfig::default()
-                    },
-                    now_ms: now - dev::HISTORY_DAYS * 86_400_000,
-                })?;
-            }
-            let mut cfg = load(&config)?;
-            cfg.api_addr = api;
-            let clock = Arc::new(DevClock::default());
-            let running = node::start(&cfg, clock.clone()).await?;
-            let url = format!("http://{}", running.api_addr);
-            match dev::seed(running.chain.clone(), &data_dir.join("keys"), &clock, now).await {
-                Ok(true) => println!("seeded the sample consortium"),
-                Ok(false) => println!("resumed at height {}", running.chain.head().height),
-                Err(e) => bail!("seeding failed: {e}"),
-            }
-            println!("{}", dev::tour(&url, &data_dir));
-            running.wait().await?;
-            Ok(())
-        }
+        Cmd::Dev {
+            data_dir,
+            api,
+            validators,
+        } => run_dev(data_dir, api, validators).await,
     }
+}
+
+async fn run_dev(data_dir: PathBuf, api: SocketAddr, validators: usize) -> Result<()> {
+    init_logging("text");
+    if data_dir.join(CONFIG_FILE).exists() && !data_dir.join("node-0").exists() {
+        bail!("{} holds a single-node chain of an older version; remove it or choose another --data-dir", data_dir.display());
+    }
+    let now = now_ms();
+    if !data_dir.join("genesis.json").exists() {
+        // The genesis lies in the past, so the seeded history has real deadlines behind it.
+        testnet::generate(&TestnetOptions {
+            dir: data_dir.clone(),
+            template: DEV_TEMPLATE.to_string(),
+            validators,
+            chain_id: None,
+            host: api.ip(),
+            api_base: api.port(),
+            p2p_base: api.port().wrapping_add(100),
+            producer: ProducerConfig {
+                block_interval_ms: 50,
+                ..ProducerConfig::default()
+            },
+            now_ms: now - dev::HISTORY_DAYS * 86_400_000,
+        })?;
+    }
+    dev::datasets::ensure(&data_dir)?;
+    // All validators share one dev clock, so the seeded history has consistent block times.
+    let clock = Arc::new(DevClock::default());
+    let mut nodes = Vec::new();
+    for i in 0.. {
+        let path = testnet::node_config_path(&data_dir, i);
+        if !path.exists() {
+            break;
+        }
+        let mut cfg = load(&path)?;
+        cfg.api_addr = SocketAddr::new(api.ip(), api.port() + i as u16);
+        nodes.push(node::start(&cfg, clock.clone()).await?);
+    }
+    let Some(first) = nodes.first() else {
+        bail!("{} has no validator directories", data_dir.display())
+    };
+    let url = format!("http://{}", first.api_addr);
+    match dev::seed(first, &data_dir.join("keys"), &clock, now).await {
+        Ok(true) => println!("seeded the sample consortium"),
+        Ok(false) => println!("resumed at height {}", first.chain.head().height),
+        Err(e) => bail!("seeding failed: {e}"),
+    }
+    kuai_node::gateway::start(
+        Some(&dev::datasets::gateway_config()),
+        &data_dir,
+        &first.chain,
+    )?;
+    let others: Vec<String> = nodes
+        .iter()
+        .skip(1)
+        .map(|n| format!("http://{}", n.api_addr))
+        .collect();
+    println!("{}", dev::tour(&url, &data_dir));
+    println!(
+        "{} validators; the others' APIs: {}",
+        nodes.len(),
+        others.join(" ")
+    );
+    node::wait_all(nodes).await?;
+    Ok(())
 }

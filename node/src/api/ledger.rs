@@ -67,6 +67,9 @@ pub async fn submit_tx(
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })??;
+    if let (Some(gossip), Some(stx)) = (&s.gossip, s.chain.pending(&hash)) {
+        let _ = gossip.send(stx);
+    }
     if s.chain.mempool_len() >= s.max_block_txs {
         s.full.notify_one();
     }
@@ -137,6 +140,7 @@ fn block_view(s: &AppState, block: Block) -> Result<BlockView, ApiError> {
     Ok(BlockView {
         hash: block.header.hash(),
         events: s.chain.store().block_events(block.header.height)?,
+        certificate: s.chain.store().certificate(block.header.height)?,
         header: block.header,
         txs,
         receipts,

@@ -4,13 +4,17 @@
 //! naming the problem (5xx only when the node's own storage fails); bodies are capped
 //! at [`MAX_BODY_BYTES`]; a panic in a handler becomes a 500, never a dead node.
 
+mod batch;
 mod error;
+mod explorer;
+mod gateway;
 mod governance;
 mod ledger;
 mod openapi;
 mod oversight;
 mod params;
 mod records;
+mod search;
 
 use std::sync::Arc;
 
@@ -33,12 +37,20 @@ pub struct AppState {
     /// Woken when a block's worth of transactions waits.
     pub full: Arc<Notify>,
     pub max_block_txs: usize,
+    /// Admitted transactions to gossip to the other validators (BFT engine only).
+    pub gossip: Option<tokio::sync::mpsc::UnboundedSender<kuai_types::SignedTransaction>>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/status", get(ledger::status))
         .route("/tx", post(ledger::submit_tx))
+        .route(
+            "/txs",
+            post(batch::submit_txs).layer(DefaultBodyLimit::max(batch::MAX_BATCH_BODY)),
+        )
+        .route("/blocks/{height}/txs", get(batch::block_tx_ids))
         .route("/tx/{hash}", get(ledger::get_tx))
         .route("/blocks", get(ledger::list_blocks))
         .route("/blocks/{id}", get(ledger::get_block))
@@ -61,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route("/validators", get(governance::validators))
         .route("/parameters", get(governance::parameters))
         .route("/calendar/{year}", get(governance::calendar))
+        .route("/calendars", get(search::calendars))
+        .route("/search", get(search::search))
         .route("/catalog", get(records::catalog))
         .route("/catalog/{id}", get(records::catalog_entry))
         .route("/share-requests", get(records::share_requests))
@@ -69,9 +83,28 @@ pub fn router(state: AppState) -> Router {
         .route("/grants/{id}", get(records::grant))
         .route("/access-events", get(records::access_events))
         .route("/access-events/{id}", get(records::access_event))
+        .route("/gateway/fetch", post(gateway::fetch))
+        .route("/gateway/datasets", get(gateway::datasets))
+        .route("/gateway/scorecards", get(gateway::scorecards))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }));
+    let metrics = get(
+        |axum::extract::State(s): axum::extract::State<AppState>| async move {
+            s.metrics.height.set(s.chain.head().height as i64);
+            s.metrics.mempool.set(s.chain.mempool_len() as i64);
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4",
+                )],
+                s.metrics.render(),
+            )
+        },
+    );
     Router::new()
         .nest("/v1", v1)
+        .route("/", get(explorer::index))
+        .route("/explorer/{*path}", get(explorer::asset))
+        .route("/metrics", metrics)
         .fallback(|uri: axum::http::Uri| async move {
             ApiError::not_found(format!("no route for {uri}"))
         })

@@ -6,12 +6,12 @@
 //! history is written with the dev clock pinned to past days, so deadlines really
 //! passed on chain. Restarting on the same data directory resumes and does not seed again.
 
+pub mod datasets;
 mod entries;
 mod story;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use kuai_runtime::{keys, Overlay};
@@ -20,11 +20,13 @@ use kuai_types::{keyfile, Hash, Keypair, Payload, Receipt, Transaction, TxOutcom
 use crate::chain::Chain;
 use crate::clock::DevClock;
 use crate::error::NodeError;
+use crate::node::Running;
 
 pub use story::APPLICANT_CODE;
 
 /// Signs with the dev keys, submits to the chain, and waits for commits.
 struct Seeder<'a> {
+    node: &'a Running,
     chain: &'a Chain,
     keys_dir: PathBuf,
     clock: &'a DevClock,
@@ -76,7 +78,7 @@ impl Seeder<'_> {
             .sign(&key);
             let what = format!("{} by {name}", stx.tx.payload.kind());
             let hash = self
-                .chain
+                .node
                 .submit(stx)
                 .map_err(|e| seed_error(format!("{what}: {e}")))?;
             hashes.push((hash, what));
@@ -132,12 +134,13 @@ impl Seeder<'_> {
 /// time the history leads up to. Returns whether it seeded. The clock is released to
 /// the wall clock in any case.
 pub async fn seed(
-    chain: Arc<Chain>,
+    node: &Running,
     keys_dir: &Path,
     clock: &DevClock,
     now: u64,
 ) -> Result<bool, NodeError> {
-    if !chain
+    if !node
+        .chain
         .store()
         .scan_state(keys::CATALOG_ENTRY, None, 1)?
         .is_empty()
@@ -146,7 +149,8 @@ pub async fn seed(
         return Ok(false);
     }
     let s = Seeder {
-        chain: &chain,
+        node,
+        chain: &node.chain,
         keys_dir: keys_dir.to_path_buf(),
         clock,
     };
@@ -172,7 +176,9 @@ pub fn tour(api: &str, dir: &Path) -> String {
          \x20 kuai --node {api} scorecard list\n\
          \x20 kuai --node {api} access list --grant 2\n\
          \x20 kuai --node {api} proposal list\n\
-         \x20 kuai --node {api} block list --limit 5\n\n\
+         \x20 kuai --node {api} block list --limit 5\n\
+         \x20 kuai --node {api} data datasets\n\
+         \x20 kuai --node {api} data fetch 1 --key {k}/demo-app.key --fields id_number,name,birth_date,district --limit 5 --out demo.csv\n\n\
          Keys of the sample departments are in {k}/. Stop with Ctrl-C; run again to resume.\n"
     )
 }

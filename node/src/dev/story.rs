@@ -569,5 +569,52 @@ pub(super) async fn tell(s: &Seeder<'_>, now: u64) -> Result<(), NodeError> {
     .await?;
     s.at(day(1, 9));
     s.run(&[("health-cdo", vote(2))]).await?;
+
+    // Day -1: civil affairs adds a sample app (keys/demo-app.key), which asks for
+    // population data; public security approves: the grant carries the entry's masking
+    // (ID number, name, birth date generalized) and a row quota. See `kuai data fetch`.
+    s.at(day(1, 10));
+    let demo = s.new_key("demo-app")?.public();
+    s.run(&[(
+        "civil-cdo",
+        Payload::AddMember(AddMember {
+            member: Member {
+                key: demo,
+                role: Role::App,
+            },
+        }),
+    )])
+    .await?;
+    s.at(day(1, 11));
+    let submitted = s
+        .submit_all(&[(
+            "demo-app",
+            request(
+                1,
+                &["id_number", "name", "birth_date", "district"],
+                DEMO_PURPOSE,
+                "Interim Measures for Social Assistance art. 11",
+                365,
+            ),
+        )])
+        .await?;
+    let demo_request = submitted[0]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            kuai_types::Event::ShareRequestSubmitted { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .ok_or_else(|| NodeError::Genesis("the demo app's request was not accepted".into()))?;
+    s.at(day(1, 14));
+    s.run(&[(
+        "police-reviewer",
+        approve(demo_request, Some(DEMO_QUOTA_ROWS)),
+    )])
+    .await?;
     Ok(())
 }
+
+/// The sample app's purpose and row quota (its grant on the population entry).
+pub const DEMO_PURPOSE: &str = "Subsistence allowance eligibility checks (低保资格核查)";
+pub const DEMO_QUOTA_ROWS: u64 = 1_000_000;

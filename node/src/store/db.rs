@@ -1,6 +1,9 @@
 use std::path::Path;
 
+use kuai_consensus::wal::Wal;
+use kuai_consensus::SafetyRecord;
 use kuai_runtime::{RuntimeError, StateDiff, StateRead};
+use kuai_types::certificate::CommitCertificate;
 use kuai_types::codec::{self, MAX_BLOCK_BYTES, MAX_STATE_VALUE_BYTES};
 use kuai_types::genesis::GenesisSpec;
 use kuai_types::{Block, Event, Hash, Receipt};
@@ -17,13 +20,17 @@ const CF_STATE: &str = "state";
 const CF_INDEX: &str = "index";
 const CF_META: &str = "meta";
 const CF_BLOCK_EVENTS: &str = "block_events";
-const ALL_CFS: [&str; 6] = [
+const CF_CERTIFICATES: &str = "certificates";
+const CF_CONSENSUS: &str = "consensus";
+const ALL_CFS: [&str; 8] = [
     CF_BLOCKS,
     CF_RECEIPTS,
     CF_STATE,
     CF_INDEX,
     CF_META,
     CF_BLOCK_EVENTS,
+    CF_CERTIFICATES,
+    CF_CONSENSUS,
 ];
 
 const META_HEAD: &[u8] = b"head";
@@ -150,6 +157,7 @@ impl Store {
         receipts: &[Receipt],
         block_events: &[Event],
         diff: &StateDiff,
+        certificate: Option<&CommitCertificate>,
     ) -> Result<Head, NodeError> {
         let h = &block.header;
         let hash = block.hash();
@@ -179,10 +187,51 @@ impl Store {
                 codec::encode(&block_events),
             );
         }
+        if let Some(cert) = certificate {
+            batch.put_cf(
+                self.cf(CF_CERTIFICATES)?,
+                h.height.to_be_bytes(),
+                cert.encode(),
+            );
+        }
         self.put_diff(&mut batch, diff)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
         self.write_synced(batch)?;
         Ok(head)
+    }
+
+    /// Persists the consensus safety record, synced: it must be on disk before the
+    /// signature it covers leaves the node.
+    pub fn put_safety(&self, record: &SafetyRecord) -> Result<(), NodeError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_CONSENSUS)?, b"safety", codec::encode(record));
+        self.write_synced(batch)
+    }
+
+    pub fn safety(&self) -> Result<Option<SafetyRecord>, NodeError> {
+        self.get_decoded(CF_CONSENSUS, b"safety", 64 * 1024, "safety record")
+    }
+
+    /// Mirrors the consensus write-ahead log of the current height (not synced: the log
+    /// serves liveness after a restart; safety rests on the synced safety record).
+    pub fn put_wal(&self, wal: &Wal) -> Result<(), NodeError> {
+        self.db
+            .put_cf(self.cf(CF_CONSENSUS)?, b"wal", codec::encode(wal))?;
+        Ok(())
+    }
+
+    pub fn wal(&self) -> Result<Option<Wal>, NodeError> {
+        self.get_decoded(CF_CONSENSUS, b"wal", MAX_BLOCK_BYTES, "consensus wal")
+    }
+
+    /// The commit certificate of the block at `height`, if it was committed by consensus.
+    pub fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, NodeError> {
+        self.get_decoded(
+            CF_CERTIFICATES,
+            &height.to_be_bytes(),
+            MAX_BLOCK_BYTES,
+            "certificate",
+        )
     }
 
     /// The block's own events (overdue marks, validator-set changes).
@@ -290,10 +339,10 @@ mod tests {
             diff.insert(b"c/2".to_vec(), Some(vec![2]));
             diff.insert(b"c/3".to_vec(), Some(vec![3]));
             diff.insert(b"d/1".to_vec(), Some(vec![4]));
-            s.commit_block(&block(1), &[], &[], &diff).unwrap();
+            s.commit_block(&block(1), &[], &[], &diff, None).unwrap();
             let mut del = StateDiff::new();
             del.insert(b"c/2".to_vec(), None);
-            s.commit_block(&block(2), &[], &[], &del).unwrap();
+            s.commit_block(&block(2), &[], &[], &del, None).unwrap();
         }
         let s = Store::open(dir.path()).unwrap();
         let head = s.head().unwrap().unwrap();

@@ -41,6 +41,11 @@ pub struct NodeProc {
 impl NodeProc {
     /// Starts `kuai-node run` and waits (at most 60 s) until it prints its API address.
     pub fn start(dir: &Path) -> NodeProc {
+        Self::start_with(dir, &dir.join("config.toml"))
+    }
+
+    /// Like [`NodeProc::start`] with an explicit config file; the log goes to `dir/node.log`.
+    pub fn start_with(dir: &Path, config: &Path) -> NodeProc {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -49,7 +54,7 @@ impl NodeProc {
         let mut child = Command::new(BIN)
             .arg("run")
             .arg("--config")
-            .arg(dir.join("config.toml"))
+            .arg(config)
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

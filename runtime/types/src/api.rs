@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::block::BlockHeader;
+use crate::certificate::CommitCertificate;
 use crate::crypto::{PublicKey, Signature};
 use crate::hash::Hash;
 use crate::model::Role;
@@ -88,6 +89,9 @@ pub struct BlockView {
     pub receipts: Vec<Receipt>,
     /// The block's own events (overdue marks, validator-set changes), before its transactions.
     pub events: Vec<Event>,
+    /// The commit certificate: signatures of more than 2/3 of the validators on this
+    /// block. `None` only for blocks of a single-validator chain.
+    pub certificate: Option<CommitCertificate>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -106,4 +110,33 @@ pub struct Account {
     pub next_nonce: u64,
     pub organization: Option<String>,
     pub role: Option<Role>,
+}
+
+/// Most transactions in one `POST /v1/txs`.
+pub const MAX_BATCH: usize = 5_000;
+
+/// `POST /v1/txs` body: many encoded transactions (hex), admitted one by one in order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmitTxs {
+    pub txs: Vec<String>,
+}
+
+/// The outcome of one transaction of a batch: its id, or why it was refused.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchResult {
+    pub hash: Option<Hash>,
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedBatch {
+    pub results: Vec<BatchResult>,
+}
+
+/// The ids of a block's transactions, without their bodies.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockTxIds {
+    pub height: u64,
+    pub time_ms: u64,
+    pub txs: Vec<Hash>,
 }

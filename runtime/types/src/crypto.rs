@@ -22,6 +22,8 @@ pub enum SignDomain {
     Vote,
     /// A block proposal (used by the BFT layer).
     Proposal,
+    /// A request to a provider's data gateway (see [`crate::gateway`]).
+    GatewayRequest,
 }
 
 impl SignDomain {
@@ -30,6 +32,7 @@ impl SignDomain {
             SignDomain::Transaction => b"kuai/sign/tx/v1\0",
             SignDomain::Vote => b"kuai/sign/vote/v1\0",
             SignDomain::Proposal => b"kuai/sign/proposal/v1\0",
+            SignDomain::GatewayRequest => b"kuai/sign/gateway/v1\0",
         }
     }
 

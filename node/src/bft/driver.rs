@@ -1,0 +1,522 @@
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kuai_consensus::types::{Config as CoreConfig, Height, Round, Timeout, ValidatorSet};
+use kuai_consensus::wal::Wal;
+use kuai_consensus::{ConsensusMessage, Core, Decision, Effect, Input};
+use kuai_types::certificate::CommitCertificate;
+use kuai_types::{Block, Hash, Keypair, SignedTransaction};
+use tokio::sync::mpsc;
+
+use crate::chain::{Chain, Proposal};
+use crate::clock::Clock;
+use crate::error::NodeError;
+use crate::metrics::Metrics;
+use crate::p2p::{Gossip, NetEvent, NetworkHandle};
+
+/// How the engine paces blocks.
+#[derive(Clone, Debug)]
+pub struct BftConfig {
+    pub core: CoreConfig,
+    /// Least time between a commit and the next proposal (lets transactions gather).
+    pub block_interval: Duration,
+    /// With an empty mempool, propose an empty block only after this long.
+    pub empty_block_interval: Duration,
+    pub max_block_txs: usize,
+}
+
+enum Internal {
+    Timeout(Timeout),
+    TryPropose,
+    Built {
+        height: Height,
+        round: Round,
+        result: Result<Proposal, NodeError>,
+    },
+    Verified {
+        height: Height,
+        value: Hash,
+        result: Result<Proposal, NodeError>,
+    },
+}
+
+struct Driver {
+    chain: Arc<Chain>,
+    key: Keypair,
+    cfg: BftConfig,
+    core: Core,
+    wal: Wal,
+    net: NetworkHandle,
+    internal: mpsc::UnboundedSender<Internal>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    /// Candidate blocks of the current and next height, by hash.
+    blocks: HashMap<Hash, Block>,
+    /// Executed candidates, by hash.
+    executed: HashMap<Hash, Proposal>,
+    verifying: HashSet<Hash>,
+    /// Validations waiting for their block.
+    wanted: HashMap<Hash, Height>,
+    /// A proposal the core asked for, waiting for the block interval or transactions.
+    to_propose: Option<(Height, Round)>,
+    building: bool,
+    /// A decision whose block we do not have yet (it comes by sync).
+    undecided: Option<Decision>,
+    last_commit: Instant,
+    last_sync: Option<Instant>,
+}
+
+/// Starts the engine: restores the core from the safety record and the WAL, then runs.
+/// Returns the error that stopped it (a failed write is fatal).
+pub fn start(
+    chain: Arc<Chain>,
+    key: Keypair,
+    cfg: BftConfig,
+    net: NetworkHandle,
+    net_events: mpsc::UnboundedReceiver<NetEvent>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+) -> Result<tokio::task::JoinHandle<NodeError>, NodeError> {
+    let height = chain.head().height + 1;
+    let validators =
+        ValidatorSet::new(chain.validators()?).map_err(|e| NodeError::Consensus(e.to_string()))?;
+    let safety = chain.store().safety()?;
+    let wal = chain.store().wal()?.unwrap_or_else(|| Wal::new(height));
+    let replayed = if wal.height == height {
+        wal.entries.len()
+    } else {
+        0
+    };
+    let (core, effects) = Core::restore(
+        cfg.core.clone(),
+        validators,
+        key.clone(),
+        height,
+        safety,
+        &wal,
+    );
+    let wal = if wal.height == height {
+        wal
+    } else {
+        Wal::new(height)
+    };
+    tracing::info!(height, replayed, "consensus core restored");
+    let (internal, internal_rx) = mpsc::unbounded_channel();
+    let mut d = Driver {
+        chain,
+        key,
+        cfg,
+        core,
+        wal,
+        net,
+        internal,
+        clock,
+        metrics,
+        blocks: HashMap::new(),
+        executed: HashMap::new(),
+        verifying: HashSet::new(),
+        wanted: HashMap::new(),
+        to_propose: None,
+        building: false,
+        undecided: None,
+        last_commit: Instant::now(),
+        last_sync: None,
+    };
+    d.execute(effects, false)?;
+    Ok(tokio::spawn(d.run(net_events, internal_rx)))
+}
+
+impl Driver {
+    async fn run(
+        mut self,
+        mut net: mpsc::UnboundedReceiver<NetEvent>,
+        mut internal: mpsc::UnboundedReceiver<Internal>,
+    ) -> NodeError {
+        loop {
+            let step = tokio::select! {
+                ev = net.recv() => match ev {
+                    Some(ev) => self.on_net(ev),
+                    None => return NodeError::P2p("the network task stopped".into()),
+                },
+                i = internal.recv() => match i {
+                    Some(i) => self.on_internal(i),
+                    None => return NodeError::Consensus("internal channel closed".into()),
+                },
+            };
+            if let Err(e) = step {
+                return e;
+            }
+            self.metrics.round.set(i64::from(self.core.round()));
+        }
+    }
+
+    /// Logs an input, hands it to the core, runs the effects.
+    fn feed(&mut self, input: Input) -> Result<(), NodeError> {
+        self.wal.record_input(&input);
+        self.chain.store().put_wal(&self.wal)?;
+        let effects = self.core.handle(input);
+        self.execute(effects, true)
+    }
+
+    fn execute(&mut self, effects: Vec<Effect>, log: bool) -> Result<(), NodeError> {
+        for effect in effects {
+            if log {
+                self.wal.record_effect(&effect);
+                if matches!(
+                    effect,
+                    Effect::BroadcastProposal(_) | Effect::BroadcastVote(_) | Effect::Decide(_)
+                ) {
+                    self.chain.store().put_wal(&self.wal)?;
+                }
+            }
+            match effect {
+                Effect::PersistSafety(record) => self.chain.store().put_safety(&record)?,
+                Effect::BroadcastProposal(p) => {
+                    let message = ConsensusMessage::Proposal(p);
+                    let gossip = match self.blocks.get(&proposal_value(&message)) {
+                        Some(b) => Gossip::ProposalWithBlock {
+                            message,
+                            block: Box::new(b.clone()),
+                        },
+                        None => Gossip::Consensus(message),
+                    };
+                    self.net.broadcast(gossip);
+                }
+                Effect::BroadcastVote(v) => self
+                    .net
+                    .broadcast(Gossip::Consensus(ConsensusMessage::Vote(v))),
+                Effect::ScheduleTimeout { timeout, duration } => {
+                    let tx = self.internal.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(duration).await;
+                        let _ = tx.send(Internal::Timeout(timeout));
+                    });
+                }
+                Effect::RequestProposal { height, round } => {
+                    self.to_propose = Some((height, round));
+                    self.try_propose();
+                }
+                Effect::RequestValidation { height, value, .. } => self.validate(height, value)?,
+                Effect::Decide(d) => self.decide(d)?,
+                Effect::Rejected(e) => {
+                    self.metrics.consensus_rejected.inc();
+                    tracing::debug!(error = %e, "consensus input refused");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_internal(&mut self, i: Internal) -> Result<(), NodeError> {
+        match i {
+            Internal::Timeout(t) => self.feed(Input::TimeoutElapsed(t)),
+            Internal::TryPropose => {
+                self.try_propose();
+                Ok(())
+            }
+            Internal::Built {
+                height,
+                round,
+                result,
+            } => {
+                self.building = false;
+                let p = result?;
+                if height != self.core.height()
+                    || p.block.header.height != self.chain.head().height + 1
+                {
+                    return Ok(());
+                }
+                let value = p.block.hash();
+                self.blocks.insert(value, p.block.clone());
+                self.executed.insert(value, p);
+                self.feed(Input::ProposalValue {
+                    height,
+                    round,
+                    value,
+                })
+            }
+            Internal::Verified {
+                height,
+                value,
+                result,
+            } => {
+                self.verifying.remove(&value);
+                match result {
+                    Ok(p) => {
+                        if height != self.core.height()
+                            || p.block.header.height != self.chain.head().height + 1
+                        {
+                            return Ok(());
+                        }
+                        self.executed.insert(value, p);
+                        self.feed(Input::Validity {
+                            height,
+                            value,
+                            valid: true,
+                        })
+                    }
+                    Err(NodeError::BadBlock { reason, .. }) => {
+                        tracing::warn!(height, %value, %reason, "invalid block proposed");
+                        self.feed(Input::Validity {
+                            height,
+                            value,
+                            valid: false,
+                        })
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Builds our proposal once the block interval passed and transactions wait (or the
+    /// empty-block interval passed); polls every 10 ms meanwhile.
+    fn try_propose(&mut self) {
+        let Some((height, round)) = self.to_propose else {
+            return;
+        };
+        if height != self.core.height() || self.building {
+            self.to_propose = None;
+            return;
+        }
+        let since = self.last_commit.elapsed();
+        let waiting = self.chain.mempool_len();
+        let ready = since >= self.cfg.block_interval
+            && (waiting > 0 || since >= self.cfg.empty_block_interval);
+        if !ready {
+            let tx = self.internal.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                let _ = tx.send(Internal::TryPropose);
+            });
+            return;
+        }
+        self.to_propose = None;
+        self.building = true;
+        let (chain, tx, now, max) = (
+            self.chain.clone(),
+            self.internal.clone(),
+            self.clock.now_ms(),
+            self.cfg.max_block_txs,
+        );
+        tokio::task::spawn_blocking(move || {
+            let result = chain.propose(now, max);
+            let _ = tx.send(Internal::Built {
+                height,
+                round,
+                result,
+            });
+        });
+    }
+
+    fn validate(&mut self, height: Height, value: Hash) -> Result<(), NodeError> {
+        if self.executed.contains_key(&value) {
+            return self.feed(Input::Validity {
+                height,
+                value,
+                valid: true,
+            });
+        }
+        match self.blocks.get(&value).cloned() {
+            Some(block) => {
+                if self.verifying.insert(value) {
+                    let (chain, tx, now) = (
+                        self.chain.clone(),
+                        self.internal.clone(),
+                        self.clock.now_ms(),
+                    );
+                    tokio::task::spawn_blocking(move || {
+                        let result = chain.verify(block, now);
+                        let _ = tx.send(Internal::Verified {
+                            height,
+                            value,
+                            result,
+                        });
+                    });
+                }
+            }
+            None => {
+                self.wanted.insert(value, height);
+            }
+        }
+        Ok(())
+    }
+
+    fn decide(&mut self, d: Decision) -> Result<(), NodeError> {
+        if self.chain.head().height >= d.height {
+            return self.after_commit();
+        }
+        let proposal = match self.executed.remove(&d.value) {
+            Some(p) => p,
+            None => match self.blocks.get(&d.value).cloned() {
+                Some(block) => self.chain.verify(block, self.clock.now_ms())?,
+                None => {
+                    // Decided by 2f+1 precommits without the block reaching us: fetch it.
+                    self.net.sync(None, d.height);
+                    self.undecided = Some(d);
+                    return Ok(());
+                }
+            },
+        };
+        let txs = proposal.block.txs.len();
+        let new_validators = proposal.outcome.new_validators.is_some();
+        self.chain
+            .commit_certified(proposal, Some(&d.certificate))?;
+        self.metrics.observe_commit(self.last_commit.elapsed(), txs);
+        if new_validators {
+            return self.restart_core();
+        }
+        self.after_commit()
+    }
+
+    /// Forgets the finished height's candidates and paces the next proposal.
+    fn after_commit(&mut self) -> Result<(), NodeError> {
+        let next = self.chain.head().height + 1;
+        self.metrics.height.set(next as i64 - 1);
+        self.last_commit = Instant::now();
+        self.blocks.retain(|_, b| b.header.height >= next);
+        self.executed.retain(|_, p| p.block.header.height >= next);
+        self.wanted.retain(|_, h| *h >= next);
+        self.undecided = None;
+        if self.core.height() < next {
+            return self.restart_core();
+        }
+        Ok(())
+    }
+
+    /// Starts a fresh core at the height after the head (after a sync, or a validator-set
+    /// change), keeping the safety record.
+    fn restart_core(&mut self) -> Result<(), NodeError> {
+        let height = self.chain.head().height + 1;
+        let validators = ValidatorSet::new(self.chain.validators()?)
+            .map_err(|e| NodeError::Consensus(e.to_string()))?;
+        let safety = self.chain.store().safety()?;
+        self.core = Core::new(self.cfg.core.clone(), validators, self.key.clone());
+        self.wal = Wal::new(height);
+        self.chain.store().put_wal(&self.wal)?;
+        self.to_propose = None;
+        let effects = self.core.handle(Input::Start { height, safety });
+        self.execute(effects, true)
+    }
+
+    fn on_net(&mut self, ev: NetEvent) -> Result<(), NodeError> {
+        match ev {
+            NetEvent::PeerConnected(peer) => {
+                self.net.sync(Some(peer), self.chain.head().height + 1);
+                Ok(())
+            }
+            NetEvent::Gossip { gossip, .. } => match gossip {
+                Gossip::Txs(txs) => {
+                    self.admit(txs);
+                    Ok(())
+                }
+                Gossip::Consensus(m) => self.consensus_message(m),
+                Gossip::ProposalWithBlock { message, block } => {
+                    let value = proposal_value(&message);
+                    let head = self.chain.head().height;
+                    if block.hash() == value && (head + 1..=head + 2).contains(&block.header.height)
+                    {
+                        self.blocks.insert(value, *block);
+                    }
+                    self.consensus_message(message)?;
+                    if let Some(h) = self.wanted.remove(&value) {
+                        self.validate(h, value)?;
+                    }
+                    Ok(())
+                }
+            },
+            NetEvent::Synced { from, blocks } => self.synced(from, blocks),
+        }
+    }
+
+    fn admit(&self, txs: Vec<SignedTransaction>) {
+        for stx in txs {
+            let _ = self.chain.submit(stx);
+        }
+    }
+
+    fn consensus_message(&mut self, m: ConsensusMessage) -> Result<(), NodeError> {
+        if m.verify().is_err() {
+            self.metrics.consensus_rejected.inc();
+            return Ok(());
+        }
+        let head = self.chain.head().height;
+        if m.height() > head + 1 {
+            self.request_sync(Some(m.sender()));
+        }
+        let input = match m {
+            ConsensusMessage::Proposal(p) => Input::Proposal(p),
+            ConsensusMessage::Vote(v) => Input::Vote(v),
+        };
+        self.feed(input)
+    }
+
+    fn request_sync(&mut self, peer: Option<kuai_types::PublicKey>) {
+        if self
+            .last_sync
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(500))
+        {
+            return;
+        }
+        self.last_sync = Some(Instant::now());
+        self.net.sync(peer, self.chain.head().height + 1);
+    }
+
+    /// Commits synced blocks whose certificates verify against the current validators.
+    fn synced(
+        &mut self,
+        from: kuai_types::PublicKey,
+        blocks: Vec<(Block, CommitCertificate)>,
+    ) -> Result<(), NodeError> {
+        let full = blocks.len() as u32 == crate::p2p::wire::SYNC_BATCH;
+        let mut applied = 0;
+        for (block, cert) in blocks {
+            let head = self.chain.head().height;
+            if block.header.height <= head {
+                continue;
+            }
+            if block.header.height != head + 1 || !self.certificate_ok(&block, &cert)? {
+                tracing::warn!(height = block.header.height, peer = %from, "synced block refused");
+                break;
+            }
+            let proposal = match self.chain.verify(block, self.clock.now_ms()) {
+                Ok(p) => p,
+                Err(NodeError::BadBlock { height, reason }) => {
+                    tracing::warn!(height, %reason, peer = %from, "synced block does not execute to its header");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            self.chain.commit_certified(proposal, Some(&cert))?;
+            applied += 1;
+        }
+        if applied > 0 {
+            tracing::info!(
+                applied,
+                head = self.chain.head().height,
+                "caught up by block sync"
+            );
+            self.after_commit()?;
+            if full {
+                self.net.sync(Some(from), self.chain.head().height + 1);
+            }
+        }
+        Ok(())
+    }
+
+    fn certificate_ok(&self, block: &Block, cert: &CommitCertificate) -> Result<bool, NodeError> {
+        let validators = self.chain.validators()?;
+        Ok(cert.chain_id == self.chain.chain_id()
+            && cert.height == block.header.height
+            && cert.block_hash == block.hash()
+            && cert.verify(&validators).is_ok())
+    }
+}
+
+fn proposal_value(m: &ConsensusMessage) -> Hash {
+    match m {
+        ConsensusMessage::Proposal(p) => p.proposal.value,
+        ConsensusMessage::Vote(v) => v.vote.block_hash.unwrap_or(Hash::ZERO),
+    }
+}

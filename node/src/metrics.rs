@@ -1,0 +1,114 @@
+//! Prometheus metrics at `/metrics`: chain height, consensus round, commit latency,
+//! mempool size, connected peers, dropped p2p messages, rejected consensus messages.
+
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+pub struct Metrics {
+    registry: Registry,
+    pub height: Gauge<i64, AtomicI64>,
+    pub round: Gauge<i64, AtomicI64>,
+    pub mempool: Gauge<i64, AtomicI64>,
+    pub peers: Gauge<i64, AtomicI64>,
+    pub rss_bytes: Gauge<i64, AtomicI64>,
+    pub p2p_dropped: Counter<u64, AtomicU64>,
+    pub consensus_rejected: Counter<u64, AtomicU64>,
+    pub committed_txs: Counter<u64, AtomicU64>,
+    /// Seconds from one commit to the next.
+    pub commit_interval: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("kuai");
+        let m = Metrics {
+            height: Gauge::default(),
+            round: Gauge::default(),
+            mempool: Gauge::default(),
+            peers: Gauge::default(),
+            rss_bytes: Gauge::default(),
+            p2p_dropped: Counter::default(),
+            consensus_rejected: Counter::default(),
+            committed_txs: Counter::default(),
+            commit_interval: Histogram::new(
+                [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0].into_iter(),
+            ),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "height",
+            "Height of the last committed block",
+            m.height.clone(),
+        );
+        registry.register(
+            "round",
+            "Consensus round at the current height",
+            m.round.clone(),
+        );
+        registry.register(
+            "mempool_size",
+            "Transactions waiting in the mempool",
+            m.mempool.clone(),
+        );
+        registry.register("peers", "Connected validator peers", m.peers.clone());
+        registry.register(
+            "resident_memory_bytes",
+            "Resident set size of the node process",
+            m.rss_bytes.clone(),
+        );
+        registry.register(
+            "p2p_dropped",
+            "Refused connections and messages from outside the validator set",
+            m.p2p_dropped.clone(),
+        );
+        registry.register(
+            "consensus_rejected",
+            "Consensus messages the core refused",
+            m.consensus_rejected.clone(),
+        );
+        registry.register(
+            "committed_transactions",
+            "Transactions in committed blocks",
+            m.committed_txs.clone(),
+        );
+        registry.register(
+            "commit_interval_seconds",
+            "Time between consecutive commits",
+            m.commit_interval.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    pub fn observe_commit(&self, since_last: Duration, txs: usize) {
+        self.commit_interval.observe(since_last.as_secs_f64());
+        self.committed_txs.inc_by(txs as u64);
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        self.rss_bytes.set(rss_bytes().unwrap_or(0) as i64);
+        let mut out = String::new();
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Resident set size of this process, from /proc (Linux).
+pub fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

@@ -1,0 +1,302 @@
+//! The libp2p swarm: TCP, noise (authenticated, encrypted), yamux; one request-response
+//! protocol ([`super::wire`]) for gossip and block sync.
+//!
+//! Rules:
+//! - a node's libp2p identity is its validator key, so a peer id names a validator;
+//! - connection gating: only peers whose keys are in the allowed set (the validators)
+//!   may connect, in or out; every refused connection and every message from outside
+//!   the set is dropped and counted ([`NetworkHandle::dropped`]);
+//! - the node dials every configured peer and redials the ones it lost every second;
+//! - sync requests are served here from the store, without bothering the driver.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use kuai_types::{Keypair, PublicKey};
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{allow_block_list, noise, tcp, yamux, Multiaddr, PeerId, Swarm, SwarmBuilder};
+use tokio::sync::mpsc;
+
+use super::wire::{Gossip, Request, Response, WireCodec, PROTOCOL, SYNC_BATCH};
+use crate::chain::Chain;
+use crate::error::NodeError;
+
+/// The libp2p peer id of a validator key.
+pub fn peer_id(key: &PublicKey) -> Result<PeerId, NodeError> {
+    let ed = libp2p::identity::ed25519::PublicKey::try_from_bytes(&key.0)
+        .map_err(|e| NodeError::P2p(format!("key {key}: {e}")))?;
+    Ok(libp2p::identity::PublicKey::from(ed).to_peer_id())
+}
+
+fn identity(key: &Keypair) -> Result<libp2p::identity::Keypair, NodeError> {
+    libp2p::identity::Keypair::ed25519_from_bytes(key.secret_bytes())
+        .map_err(|e| NodeError::P2p(e.to_string()))
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
+    wire: request_response::Behaviour<WireCodec>,
+}
+
+/// Where this node listens and which validators it talks to.
+#[derive(Clone, Debug)]
+pub struct NetworkConfig {
+    pub listen: Multiaddr,
+    /// Validators to dial, with their addresses.
+    pub peers: Vec<(PublicKey, Multiaddr)>,
+    /// Keys allowed to connect (the validator set).
+    pub allowed: Vec<PublicKey>,
+}
+
+/// What the network tells the driver.
+#[derive(Debug)]
+pub enum NetEvent {
+    Gossip {
+        from: PublicKey,
+        gossip: Gossip,
+    },
+    Synced {
+        from: PublicKey,
+        blocks: Vec<(
+            kuai_types::Block,
+            kuai_types::certificate::CommitCertificate,
+        )>,
+    },
+    PeerConnected(PublicKey),
+}
+
+/// What the driver asks of the network.
+#[derive(Debug)]
+pub enum Command {
+    Broadcast(Gossip),
+    /// Ask one peer (or any connected one) for committed blocks from a height.
+    Sync {
+        peer: Option<PublicKey>,
+        from: u64,
+    },
+}
+
+/// The driver's side of the network.
+#[derive(Clone)]
+pub struct NetworkHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    /// Connected validator peers.
+    pub peers: Arc<AtomicUsize>,
+    /// Refused connections and messages from outside the set.
+    pub dropped: Arc<AtomicU64>,
+}
+
+impl NetworkHandle {
+    pub fn broadcast(&self, gossip: Gossip) {
+        let _ = self.commands.send(Command::Broadcast(gossip));
+    }
+
+    pub fn sync(&self, peer: Option<PublicKey>, from: u64) {
+        let _ = self.commands.send(Command::Sync { peer, from });
+    }
+}
+
+/// Starts the swarm task; returns its handle and the stream of events.
+pub fn spawn(
+    key: &Keypair,
+    cfg: NetworkConfig,
+    chain: Arc<Chain>,
+) -> Result<(NetworkHandle, mpsc::UnboundedReceiver<NetEvent>), NodeError> {
+    let mut allowed_peers =
+        allow_block_list::Behaviour::<allow_block_list::AllowedPeers>::default();
+    let mut by_peer: HashMap<PeerId, PublicKey> = HashMap::new();
+    for k in &cfg.allowed {
+        let id = peer_id(k)?;
+        allowed_peers.allow_peer(id);
+        by_peer.insert(id, *k);
+    }
+    let wire = request_response::Behaviour::with_codec(
+        WireCodec,
+        [(PROTOCOL, ProtocolSupport::Full)],
+        request_response::Config::default()
+            .with_request_timeout(Duration::from_secs(30))
+            .with_max_concurrent_streams(1024),
+    );
+    let behaviour = Behaviour {
+        allowed: allowed_peers,
+        wire,
+    };
+    let mut swarm = SwarmBuilder::with_existing_identity(identity(key)?)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| NodeError::P2p(e.to_string()))?
+        .with_behaviour(|_| behaviour)
+        .map_err(|e| NodeError::P2p(e.to_string()))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(24 * 3600)))
+        .build();
+    swarm
+        .listen_on(cfg.listen.clone())
+        .map_err(|e| NodeError::P2p(format!("listen on {}: {e}", cfg.listen)))?;
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let handle = NetworkHandle {
+        commands: cmd_tx,
+        peers: Arc::new(AtomicUsize::new(0)),
+        dropped: Arc::new(AtomicU64::new(0)),
+    };
+    let task = Task {
+        swarm,
+        by_peer,
+        dial: cfg.peers,
+        connected: HashSet::new(),
+        events: ev_tx,
+        handle: handle.clone(),
+        chain,
+    };
+    tokio::spawn(task.run(cmd_rx));
+    Ok((handle, ev_rx))
+}
+
+struct Task {
+    swarm: Swarm<Behaviour>,
+    by_peer: HashMap<PeerId, PublicKey>,
+    dial: Vec<(PublicKey, Multiaddr)>,
+    connected: HashSet<PeerId>,
+    events: mpsc::UnboundedSender<NetEvent>,
+    handle: NetworkHandle,
+    chain: Arc<Chain>,
+}
+
+impl Task {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut redial = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = redial.tick() => self.redial(),
+                cmd = commands.recv() => match cmd {
+                    Some(c) => self.command(c),
+                    None => return,
+                },
+                event = self.swarm.select_next_some() => self.swarm_event(event),
+            }
+        }
+    }
+
+    fn redial(&mut self) {
+        for (key, addr) in self.dial.clone() {
+            let Ok(id) = peer_id(&key) else { continue };
+            if !self.connected.contains(&id) && !self.swarm.is_connected(&id) {
+                let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(id)
+                    .addresses(vec![addr])
+                    .build();
+                let _ = self.swarm.dial(opts);
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Broadcast(g) => {
+                for peer in self.connected.clone() {
+                    self.swarm
+                        .behaviour_mut()
+                        .wire
+                        .send_request(&peer, Request::Gossip(g.clone()));
+                }
+            }
+            Command::Sync { peer, from } => {
+                let target = peer
+                    .and_then(|k| peer_id(&k).ok())
+                    .filter(|p| self.connected.contains(p))
+                    .or_else(|| self.connected.iter().next().copied());
+                if let Some(p) = target {
+                    self.swarm.behaviour_mut().wire.send_request(
+                        &p,
+                        Request::Sync {
+                            from,
+                            max: SYNC_BATCH,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                if let Some(key) = self.by_peer.get(&peer_id) {
+                    if self.connected.insert(peer_id) {
+                        self.handle
+                            .peers
+                            .store(self.connected.len(), Ordering::Relaxed);
+                        let _ = self.events.send(NetEvent::PeerConnected(*key));
+                    }
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.connected.remove(&peer_id);
+                self.handle
+                    .peers
+                    .store(self.connected.len(), Ordering::Relaxed);
+            }
+            SwarmEvent::IncomingConnectionError { error, .. } => {
+                self.handle.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%error, "refused an incoming connection");
+            }
+            SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "p2p listening"),
+            SwarmEvent::Behaviour(BehaviourEvent::Wire(e)) => self.wire_event(e),
+            _ => {}
+        }
+    }
+
+    fn wire_event(&mut self, event: request_response::Event<Request, Response>) {
+        let request_response::Event::Message { peer, message, .. } = event else {
+            return;
+        };
+        let Some(from) = self.by_peer.get(&peer).copied() else {
+            self.handle.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        match message {
+            request_response::Message::Request {
+                request, channel, ..
+            } => {
+                let response = match request {
+                    Request::Gossip(gossip) => {
+                        let _ = self.events.send(NetEvent::Gossip { from, gossip });
+                        Response::Ack
+                    }
+                    Request::Sync { from: height, max } => Response::Blocks(
+                        self.chain
+                            .certified_blocks(height, max.min(SYNC_BATCH))
+                            .unwrap_or_default(),
+                    ),
+                };
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .wire
+                    .send_response(channel, response);
+            }
+            request_response::Message::Response {
+                response: Response::Blocks(blocks),
+                ..
+            } => {
+                let _ = self.events.send(NetEvent::Synced { from, blocks });
+            }
+            request_response::Message::Response {
+                response: Response::Ack,
+                ..
+            } => {}
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Four real validator processes on loopback agree on blocks over libp2p: they commit
+//! with certificates the SDK verifies; one is SIGKILLed and the other three keep
+//! committing; it restarts and catches up to identical block hashes; a node whose key is
+//! outside the validator set can neither connect nor get anything counted.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{key, NodeProc, BIN};
+use kuai_client::types::PublicKey;
+use kuai_client::{Client, Keypair, TxBuilder};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A base port with `n` free ports above it, for APIs and for p2p.
+fn free_base(n: u16) -> u16 {
+    for _ in 0..200 {
+        let base = 20_000 + (rand_u16() % 20_000);
+        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+fn rand_u16() -> u16 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    ((t ^ std::process::id().wrapping_mul(2_654_435_761)) % 65_521) as u16
+}
+
+fn testnet(dir: &Path, n: usize) {
+    let api = free_base(n as u16);
+    let p2p = free_base(n as u16 + 1);
+    let out = Command::new(BIN)
+        .args([
+            "testnet",
+            "--validators",
+            &n.to_string(),
+            "--chain-id",
+            "kuai-bft-it",
+            "--api-base",
+            &api.to_string(),
+            "--p2p-base",
+            &p2p.to_string(),
+            "--dir",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn height(c: &Client) -> u64 {
+    c.status().await.map(|s| s.height).unwrap_or(0)
+}
+
+async fn wait_height(c: &Client, h: u64, within: Duration) {
+    let start = Instant::now();
+    while height(c).await < h {
+        assert!(
+            start.elapsed() < within,
+            "height {h} not reached within {within:?} (at {})",
+            height(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn validators(c: &Client) -> Vec<PublicKey> {
+    c.validators()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.key)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_validators_survive_a_crash_and_catch_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    testnet(dir, 4);
+    let mut nodes: Vec<NodeProc> = (0..4)
+        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
+        .collect();
+    let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url).unwrap()).collect();
+    let set = validators(&clients[0]).await;
+    assert_eq!(set.len(), 4);
+
+    // A transaction sent to node 0 is committed, with a certificate, on every node.
+    let mut health = TxBuilder::for_key(&clients[0], key(dir, "health-cdo"))
+        .await
+        .unwrap();
+    let r = clients[0]
+        .submit_and_wait(&health.set_approval_threshold(2), WAIT)
+        .await
+        .unwrap();
+    for c in &clients {
+        wait_height(c, r.height, WAIT).await;
+        let b = c.verified_block(r.height, &set).await.unwrap();
+        assert!(b.txs.iter().any(|t| t.hash == r.tx_hash));
+        assert!(b.certificate.unwrap().votes.len() >= 3);
+    }
+
+    // One validator crashes; the other three keep committing.
+    nodes[3].kill9();
+    let mut police = TxBuilder::for_key(&clients[1], key(dir, "police-cdo"))
+        .await
+        .unwrap();
+    let r2 = clients[1]
+        .submit_and_wait(&police.set_approval_threshold(1), WAIT)
+        .await
+        .unwrap();
+    assert!(r2.height > r.height);
+    let target = height(&clients[1]).await + 2;
+    wait_height(&clients[1], target, WAIT).await;
+
+    // It restarts and catches up to the same blocks.
+    nodes[3] = NodeProc::start_with(dir, &dir.join("node-3/config.toml"));
+    let c3 = Client::new(&nodes[3].url).unwrap();
+    wait_height(&c3, target, WAIT).await;
+    for h in 1..=target {
+        let a = clients[0].verified_block(h, &set).await.unwrap();
+        let b = c3.verified_block(h, &set).await.unwrap();
+        assert_eq!(a.hash, b.hash, "height {h}");
+    }
+    // And it takes part again: the network goes on with all four.
+    let r3 = clients[0]
+        .submit_and_wait(&health.set_approval_threshold(1), WAIT)
+        .await
+        .unwrap();
+    wait_height(&c3, r3.height, WAIT).await;
+    assert_eq!(
+        c3.block(&r3.height.to_string()).await.unwrap().hash,
+        clients[0].block(&r3.height.to_string()).await.unwrap().hash
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    testnet(dir, 4);
+    let nodes: Vec<NodeProc> = (0..4)
+        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
+        .collect();
+    let c0 = Client::new(&nodes[0].url).unwrap();
+    // An outsider: a fresh key, the same genesis and peers, its own ports.
+    let outsider_dir = dir.join("node-x");
+    std::fs::create_dir_all(&outsider_dir).unwrap();
+    let outsider = Keypair::generate();
+    kuai_client::keyfile::write(&outsider_dir.join("validator.key"), &outsider).unwrap();
+    let cfg = std::fs::read_to_string(dir.join("node-0/config.toml")).unwrap();
+    let api = free_base(1);
+    let p2p = free_base(1);
+    let cfg = cfg
+        .replace("../keys/validator-0.key", "validator.key")
+        .replace(
+            &format!(
+                "api_addr = \"{}\"",
+                nodes[0].url.trim_start_matches("http://")
+            ),
+            &format!("api_addr = \"127.0.0.1:{api}\""),
+        );
+    let listen_line = cfg
+        .lines()
+        .find(|l| l.starts_with("listen = "))
+        .unwrap()
+        .to_string();
+    let cfg = cfg.replace(
+        &listen_line,
+        &format!("listen = \"/ip4/127.0.0.1/tcp/{p2p}\""),
+    );
+    std::fs::write(outsider_dir.join("config.toml"), cfg).unwrap();
+    let x = NodeProc::start_with(&outsider_dir, &outsider_dir.join("config.toml"));
+    let cx = Client::new(&x.url).unwrap();
+
+    let mut health = TxBuilder::for_key(&c0, key(dir, "health-cdo"))
+        .await
+        .unwrap();
+    let r = c0
+        .submit_and_wait(&health.set_approval_threshold(2), WAIT)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(height(&cx).await, 0, "the outsider learns nothing");
+    let metrics = |url: String| async move {
+        reqwest::get(format!("{url}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let xm = metrics(x.url.clone()).await;
+    assert!(
+        xm.contains("kuai_peers 0"),
+        "the outsider has no peers:\n{xm}"
+    );
+    let mut dropped = 0u64;
+    for n in &nodes {
+        let m = metrics(n.url.clone()).await;
+        dropped += m
+            .lines()
+            .find(|l| l.starts_with("kuai_p2p_dropped_total"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+    }
+    assert!(
+        dropped > 0,
+        "the validators refused and counted the outsider's connections"
+    );
+    let set = validators(&c0).await;
+    for h in 1..=r.height {
+        let b = c0.verified_block(h, &set).await.unwrap();
+        assert!(b
+            .certificate
+            .unwrap()
+            .votes
+            .iter()
+            .all(|v| v.validator != outsider.public()));
+    }
+}
