@@ -113,7 +113,50 @@ impl Chain {
 
     /// Admits a transaction to the mempool after checking it against committed state.
     pub fn submit(&self, stx: SignedTransaction) -> Result<Hash, AdmitError> {
-        self.pool().admit(&self.store, &self.genesis.chain_id, stx)
+        self.submit_many(vec![stx]).remove(0)
+    }
+
+    /// Admits many transactions: signatures are verified in one batch, outside the
+    /// mempool's lock (so block building never waits for verification), then each is
+    /// admitted in order.
+    pub fn submit_many(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
+        let msgs: Vec<Vec<u8>> = txs.iter().map(SignedTransaction::signing_bytes).collect();
+        let items: Vec<_> = txs
+            .iter()
+            .zip(&msgs)
+            .map(|(t, m)| {
+                (
+                    t.tx.signer,
+                    kuai_types::crypto::SignDomain::Transaction,
+                    m.as_slice(),
+                    t.signature,
+                )
+            })
+            .collect();
+        let all_ok = kuai_types::crypto::verify_batch(&items).is_ok();
+        let ok: Vec<bool> = if all_ok {
+            vec![true; txs.len()]
+        } else {
+            items
+                .iter()
+                .map(|(k, d, m, s)| k.verify(*d, m, s).is_ok())
+                .collect()
+        };
+        let mut pool = self.pool();
+        txs.into_iter()
+            .zip(ok)
+            .map(|(stx, good)| {
+                if good {
+                    pool.admit_verified(&self.store, &self.genesis.chain_id, stx)
+                } else {
+                    Err(AdmitError::Invalid(
+                        kuai_runtime::RuntimeError::BadSignature {
+                            signer: stx.tx.signer.to_hex(),
+                        },
+                    ))
+                }
+            })
+            .collect()
     }
 
     fn context(&self, head: &Head, time_ms: u64, proposer: kuai_types::PublicKey) -> BlockContext {
@@ -182,13 +225,18 @@ impl Chain {
             return Err(bad("transactions root mismatch".into()));
         }
         let ctx = self.context(&head, h.time_ms, h.proposer);
-        let outcome = execute_block(
-            &self.store,
-            &head.state_root,
-            &ctx,
-            &block.txs,
-            &HashSet::new(),
-        )?;
+        // Transactions this node admitted were verified on admission; only the others are
+        // checked (in one batch) during execution.
+        let verified: HashSet<Hash> = {
+            let pool = self.pool();
+            block
+                .txs
+                .iter()
+                .map(SignedTransaction::hash)
+                .filter(|h| pool.contains(h))
+                .collect()
+        };
+        let outcome = execute_block(&self.store, &head.state_root, &ctx, &block.txs, &verified)?;
         if outcome.state_root != h.state_root || outcome.receipts_root != h.receipts_root {
             return Err(bad(
                 "state or receipts root differs from re-execution".into()

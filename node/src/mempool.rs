@@ -15,7 +15,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use kuai_runtime::{check_envelope, keys, Overlay, RuntimeError, StateRead};
+use kuai_runtime::{
+    check_envelope, check_envelope_verified, keys, Overlay, RuntimeError, StateRead,
+};
 use kuai_types::{Hash, PublicKey, SignedTransaction};
 use thiserror::Error;
 
@@ -83,6 +85,27 @@ impl Mempool {
         chain_id: &str,
         stx: SignedTransaction,
     ) -> Result<Hash, AdmitError> {
+        self.admit_checked(state, chain_id, stx, false)
+    }
+
+    /// Admits a transaction whose signature the caller verified (outside the pool's lock,
+    /// usually in a batch).
+    pub fn admit_verified(
+        &mut self,
+        state: &dyn StateRead,
+        chain_id: &str,
+        stx: SignedTransaction,
+    ) -> Result<Hash, AdmitError> {
+        self.admit_checked(state, chain_id, stx, true)
+    }
+
+    fn admit_checked(
+        &mut self,
+        state: &dyn StateRead,
+        chain_id: &str,
+        stx: SignedTransaction,
+        signature_verified: bool,
+    ) -> Result<Hash, AdmitError> {
         let hash = stx.hash();
         if self.txs.contains_key(&hash) {
             return Err(AdmitError::Duplicate(hash));
@@ -97,7 +120,11 @@ impl Mempool {
         if self.txs.len() >= self.capacity {
             return Err(AdmitError::Full(self.capacity));
         }
-        check_envelope(state, chain_id, &stx).map_err(AdmitError::Invalid)?;
+        if signature_verified {
+            check_envelope_verified(state, chain_id, &stx).map_err(AdmitError::Invalid)?;
+        } else {
+            check_envelope(state, chain_id, &stx).map_err(AdmitError::Invalid)?;
+        }
         let expected = next_nonce(state, &signer).map_err(AdmitError::Invalid)?;
         if stx.tx.nonce > expected.saturating_add(MAX_NONCE_AHEAD) {
             return Err(AdmitError::NonceTooFarAhead {

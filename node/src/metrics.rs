@@ -42,9 +42,9 @@ impl Metrics {
             p2p_dropped: Counter::default(),
             consensus_rejected: Counter::default(),
             committed_txs: Counter::default(),
-            commit_interval: Histogram::new(
-                [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0].into_iter(),
-            ),
+            commit_interval: Histogram::new([
+                0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0,
+            ]),
             registry: Registry::default(),
         };
         registry.register(

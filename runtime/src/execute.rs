@@ -52,11 +52,21 @@ pub fn check_envelope(
     chain_id: &str,
     stx: &SignedTransaction,
 ) -> Result<(), RuntimeError> {
-    check_chain(chain_id, stx)?;
     stx.verify_signature()
         .map_err(|_| RuntimeError::BadSignature {
             signer: stx.tx.signer.to_hex(),
         })?;
+    check_envelope_verified(state, chain_id, stx)
+}
+
+/// [`check_envelope`] for a transaction whose signature the caller already verified
+/// (e.g. in a batch).
+pub fn check_envelope_verified(
+    state: &dyn StateRead,
+    chain_id: &str,
+    stx: &SignedTransaction,
+) -> Result<(), RuntimeError> {
+    check_chain(chain_id, stx)?;
     let next = next_nonce(&Overlay::new(state), &stx.tx.signer)?;
     if stx.tx.nonce < next {
         return Err(RuntimeError::NonceReplayed {

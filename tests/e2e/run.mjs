@@ -182,7 +182,13 @@ async function waitReady(page, pattern) {
   await page.waitForFunction((p) => document.body.dataset.ready === p || document.body.dataset.ready === 'error', pattern, { timeout: STEP_MS });
   const err = await page.evaluate(() => document.querySelector('.error-panel')?.textContent);
   assert(!err, `the page shows an error: ${err}`);
+  // A label missing from the dictionaries shows as its key, e.g. "req.status".
+  const body = await page.evaluate(() => document.body.innerText);
+  const key = LABEL_KEY.exec(body);
+  assert(!key, `${pattern} shows the untranslated label key "${key?.[0]}"`);
 }
+
+const LABEL_KEY = /(?<![\w/.-])(app|nav|common|search|time|unit|overview|val|blocks|block|cert|tx|org|score|catalog|entry|obj|req|grant|audit|gov|open)\.[a-z_0-9]+\b/;
 
 const rows = (page, sel) => page.locator(`${sel} tbody tr`).count();
 const text = (page, sel) => page.locator(sel).first().innerText();
@@ -338,8 +344,19 @@ async function checkLanguage(page) {
   step = 'language';
   await open(page, '/', '/');
   eq(await text(page, '#nav [data-nav=overview]'), '总览', 'default language is Chinese');
+  const [onlyZh, onlyEn] = await page.evaluate(async () => {
+    const { DICTS } = await import('/explorer/i18n.js');
+    const zh = Object.keys(DICTS.zh);
+    const en = Object.keys(DICTS.en);
+    return [zh.filter((k) => !en.includes(k)), en.filter((k) => !zh.includes(k))];
+  });
+  assert(!onlyZh.length && !onlyEn.length, `labels in one language only: zh ${onlyZh}, en ${onlyEn}`);
   await act(page, () => page.click('#lang'), '/');
   eq(await text(page, '#nav [data-nav=overview]'), 'Overview', 'toggled to English');
+  for (const [route, pattern] of [['/catalog', '/catalog'], ['/requests', '/requests'], ['/audit', '/audit'], ['/open', '/open']]) {
+    await open(page, route, pattern);
+  }
+  await open(page, '/', '/');
   await act(page, () => page.reload(), '/');
   eq(await text(page, '#nav [data-nav=audit]'), 'Access audit', 'English survives a reload');
   await shot(page, 'overview-en');

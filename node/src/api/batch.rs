@@ -48,34 +48,47 @@ pub async fn submit_txs(
     let chain = s.chain.clone();
     let gossip = s.gossip.clone();
     let results = tokio::task::spawn_blocking(move || {
-        body.txs
-            .iter()
-            .map(|hex_tx| {
-                let bytes = match hex::decode(hex_tx.trim()) {
-                    Ok(b) => b,
-                    Err(e) => return refused(ApiError::bad_request(format!("tx is not hex: {e}"))),
-                };
-                let stx = match SignedTransaction::decode(&bytes) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        return refused(ApiError::bad_request(format!("tx does not decode: {e}")))
-                    }
-                };
-                let copy = gossip.as_ref().map(|_| stx.clone());
-                match chain.submit(stx) {
-                    Ok(hash) => {
-                        if let (Some(g), Some(t)) = (&gossip, copy) {
-                            let _ = g.send(t);
-                        }
-                        BatchResult {
-                            hash: Some(hash),
-                            error: None,
-                        }
-                    }
-                    Err(e) => refused(e.into()),
+        let mut results: Vec<Option<BatchResult>> = Vec::with_capacity(body.txs.len());
+        let mut decoded = Vec::new();
+        for hex_tx in &body.txs {
+            let parsed = hex::decode(hex_tx.trim())
+                .map_err(|e| ApiError::bad_request(format!("tx is not hex: {e}")))
+                .and_then(|b| {
+                    SignedTransaction::decode(&b)
+                        .map_err(|e| ApiError::bad_request(format!("tx does not decode: {e}")))
+                });
+            match parsed {
+                Ok(t) => {
+                    decoded.push(t);
+                    results.push(None);
                 }
-            })
-            .collect::<Vec<_>>()
+                Err(e) => results.push(Some(refused(e))),
+            }
+        }
+        let copies = gossip.as_ref().map(|_| decoded.clone());
+        let mut admitted = chain.submit_many(decoded).into_iter();
+        let mut to_gossip = Vec::new();
+        let mut copies = copies.map(|c| c.into_iter());
+        for slot in results.iter_mut().filter(|r| r.is_none()) {
+            let copy = copies.as_mut().and_then(|c| c.next());
+            *slot = Some(match admitted.next() {
+                Some(Ok(hash)) => {
+                    to_gossip.extend(copy);
+                    BatchResult {
+                        hash: Some(hash),
+                        error: None,
+                    }
+                }
+                Some(Err(e)) => refused(e.into()),
+                None => refused(ApiError::bad_request("not admitted")),
+            });
+        }
+        if let Some(g) = &gossip {
+            for t in to_gossip {
+                let _ = g.send(t);
+            }
+        }
+        results.into_iter().flatten().collect::<Vec<_>>()
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;

@@ -108,34 +108,38 @@ mod tests {
         std::str::from_utf8(a.bytes).expect("assets are UTF-8 text")
     }
 
-    /// Every `./x.js` / `../x.js` import and every `/explorer/...` reference in the assets.
+    /// Every quoted `./x.js` / `../x.js` import and `/explorer/...` reference in an asset,
+    /// as a path under `/explorer/`.
     fn references(a: &Asset) -> Vec<String> {
         let src = text(a);
-        let dir = a.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let dir: Vec<&str> = match a.path.rsplit_once('/') {
+            Some((d, _)) => d.split('/').collect(),
+            None => vec![],
+        };
         let mut out = Vec::new();
-        for quote in ['\'', '"'] {
-            for part in src.split(quote).skip(1).step_by(2) {
-                if let Some(p) = part.strip_prefix("/explorer/") {
-                    out.push(p.to_string());
-                } else if part.ends_with(".js")
-                    && (part.starts_with("./") || part.starts_with("../"))
-                {
-                    let mut segs: Vec<&str> = if dir.is_empty() {
-                        vec![]
-                    } else {
-                        dir.split('/').collect()
-                    };
-                    for s in part.split('/') {
-                        match s {
-                            "." => {}
-                            ".." => {
-                                segs.pop();
-                            }
-                            s => segs.push(s),
+        for (i, c) in src.char_indices() {
+            if c != '\'' && c != '"' {
+                continue;
+            }
+            let rest = &src[i + 1..];
+            let Some(end) = rest.find(c) else { continue };
+            let quoted = &rest[..end];
+            if let Some(p) = quoted.strip_prefix("/explorer/") {
+                out.push(p.to_string());
+            } else if quoted.ends_with(".js")
+                && (quoted.starts_with("./") || quoted.starts_with("../"))
+            {
+                let mut segs = dir.clone();
+                for s in quoted.split('/') {
+                    match s {
+                        "." => {}
+                        ".." => {
+                            segs.pop();
                         }
+                        s => segs.push(s),
                     }
-                    out.push(segs.join("/"));
                 }
+                out.push(segs.join("/"));
             }
         }
         out

@@ -15,6 +15,9 @@ use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
+/// How often a stalled height re-gossips its messages.
+const REGOSSIP_EVERY: Duration = Duration::from_millis(1000);
+
 /// How the engine paces blocks.
 #[derive(Clone, Debug)]
 pub struct BftConfig {
@@ -28,6 +31,8 @@ pub struct BftConfig {
 
 enum Internal {
     Timeout(Timeout),
+    /// Periodic: re-gossip this height's messages while no block commits.
+    Regossip,
     TryPropose,
     Built {
         height: Height,
@@ -133,6 +138,15 @@ impl Driver {
         mut net: mpsc::UnboundedReceiver<NetEvent>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
     ) -> NodeError {
+        let tx = self.internal.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(REGOSSIP_EVERY).await;
+                if tx.send(Internal::Regossip).is_err() {
+                    return;
+                }
+            }
+        });
         loop {
             let step = tokio::select! {
                 ev = net.recv() => match ev {
@@ -211,6 +225,10 @@ impl Driver {
     fn on_internal(&mut self, i: Internal) -> Result<(), NodeError> {
         match i {
             Internal::Timeout(t) => self.feed(Input::TimeoutElapsed(t)),
+            Internal::Regossip => {
+                self.regossip();
+                Ok(())
+            }
             Internal::TryPropose => {
                 self.try_propose();
                 Ok(())
@@ -430,10 +448,33 @@ impl Driver {
         }
     }
 
-    fn admit(&self, txs: Vec<SignedTransaction>) {
-        for stx in txs {
-            let _ = self.chain.submit(stx);
+    /// Admits gossiped transactions off the driver's task (signature checks are CPU work).
+    /// While no block commits, re-sends every message of this height the core holds (its
+    /// own and others'), with the blocks of proposals: peers that restarted or missed
+    /// messages get them again (the paper assumes reliable gossip); and asks a peer for
+    /// blocks in case this node is the one behind.
+    fn regossip(&mut self) {
+        if self.last_commit.elapsed() < REGOSSIP_EVERY {
+            return;
         }
+        for message in self.core.current_messages() {
+            let gossip = match (&message, self.blocks.get(&proposal_value(&message))) {
+                (ConsensusMessage::Proposal(_), Some(b)) => Gossip::ProposalWithBlock {
+                    message,
+                    block: Box::new(b.clone()),
+                },
+                _ => Gossip::Consensus(message),
+            };
+            self.net.broadcast(gossip);
+        }
+        self.request_sync(None);
+    }
+
+    fn admit(&self, txs: Vec<SignedTransaction>) {
+        let chain = self.chain.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = chain.submit_many(txs);
+        });
     }
 
     fn consensus_message(&mut self, m: ConsensusMessage) -> Result<(), NodeError> {

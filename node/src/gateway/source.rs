@@ -182,16 +182,16 @@ fn read_sqlite(
         n += 1;
         let mut values = Vec::with_capacity(wanted.len());
         let mut bad = None;
-        for i in 0..wanted.len() {
+        for (i, field) in wanted.iter().enumerate() {
             match r.get_ref(i) {
                 Ok(ValueRef::Null) => values.push(String::new()),
                 Ok(ValueRef::Integer(v)) => values.push(v.to_string()),
                 Ok(ValueRef::Text(t)) => match std::str::from_utf8(t) {
                     Ok(s) => values.push(s.trim().to_string()),
-                    Err(_) => bad = Some(format!("{} is not UTF-8 text", wanted[i])),
+                    Err(_) => bad = Some(format!("{field} is not UTF-8 text")),
                 },
                 Ok(ValueRef::Real(_)) | Ok(ValueRef::Blob(_)) => {
-                    bad = Some(format!("{} is not text or an integer", wanted[i]))
+                    bad = Some(format!("{field} is not text or an integer"))
                 }
                 Err(e) => bad = Some(e.to_string()),
             }
