@@ -397,4 +397,77 @@ impl Client {
             .await
             .map_err(|e| ClientError::Connect { url, source: e })
     }
+
+    /// The event stream from `from` (an event id: strictly after it; a height: from
+    /// that block on; `None`: from the first block), then live. Reconnects on its own
+    /// from the last event yielded, so each event comes exactly once, in ledger order.
+    pub fn events(
+        &self,
+        filter: &crate::stream::EventFilter,
+        from: Option<String>,
+    ) -> impl futures::Stream<Item = Result<crate::stream::StreamedEvent, ClientError>>
+           + Send
+           + 'static {
+        crate::stream::events(&self.base, filter, from)
+    }
+
+    /// Events concerning an organization, newest first unless `order=oldest` is among
+    /// the query's filters (also `from`, `to`: ms or `YYYY-MM-DD`).
+    pub async fn organization_history(
+        &self,
+        credit_code: &str,
+        q: &ListQuery,
+    ) -> Result<Page<kuai_types::api::EventRecord>, ClientError> {
+        self.get(
+            &format!("/v1/organizations/{credit_code}/history"),
+            &q.pairs(),
+        )
+        .await
+    }
+
+    /// Events concerning a catalog entry; as [`Client::organization_history`].
+    pub async fn entry_history(
+        &self,
+        id: u64,
+        q: &ListQuery,
+    ) -> Result<Page<kuai_types::api::EventRecord>, ClientError> {
+        self.get(&format!("/v1/catalog/{id}/history"), &q.pairs())
+            .await
+    }
+
+    /// A history page as CSV text: `path` is `organizations/{code}` or `catalog/{id}`.
+    pub async fn history_csv(&self, path: &str, q: &ListQuery) -> Result<String, ClientError> {
+        let url = format!("{}/v1/{path}/history", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .query(&q.pairs())
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .map_err(|e| ClientError::Connect {
+                url: url.clone(),
+                source: e,
+            })?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| ClientError::Connect {
+            url: url.clone(),
+            source: e,
+        })?;
+        if !status.is_success() {
+            return Err(match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(b) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: b.error.code,
+                    message: b.error.message,
+                },
+                Err(_) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: text.chars().take(200).collect(),
+                },
+            });
+        }
+        Ok(text)
+    }
 }

@@ -6,9 +6,11 @@
 
 mod batch;
 mod error;
+pub(crate) mod events;
 mod explorer;
 mod gateway;
 mod governance;
+mod history;
 mod ledger;
 mod openapi;
 mod oversight;
@@ -63,6 +65,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/scorecards", get(oversight::scorecards))
         .route("/catalog/{id}/versions", get(oversight::entry_versions))
+        .route("/catalog/{id}/history", get(history::entry))
+        .route(
+            "/organizations/{credit_code}/history",
+            get(history::organization),
+        )
+        .route("/events", get(events::stream))
         .route("/data-elements/{code}", get(oversight::data_element))
         .route("/objections", get(oversight::objections))
         .route("/objections/{id}", get(oversight::objection))

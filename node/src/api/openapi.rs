@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use super::gateway;
 use super::search;
-use super::{batch, governance, ledger, oversight, records};
+use super::{batch, events, governance, history, ledger, oversight, records};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,8 +19,9 @@ use super::{batch, governance, ledger, oversight, records};
         governance::proposals, governance::proposal, governance::validators, governance::parameters, governance::calendar,
         search::search, search::calendars,
         gateway::fetch, gateway::datasets, gateway::scorecards,
+        events::stream, history::organization, history::entry,
     ),
-    tags((name = "ledger", description = "Chain status, transactions, blocks"), (name = "records", description = "Policy records on the ledger"), (name = "governance", description = "Proposals, validators, parameters, calendars"), (name = "gateway", description = "The data gateway: masked rows under a grant, recorded on chain"))
+    tags((name = "ledger", description = "Chain status, transactions, blocks"), (name = "records", description = "Policy records on the ledger"), (name = "governance", description = "Proposals, validators, parameters, calendars"), (name = "gateway", description = "The data gateway: masked rows under a grant, recorded on chain"), (name = "events", description = "The event stream (server-sent events) and the history of organizations and catalog entries"))
 )]
 struct ApiDoc;
 

@@ -180,6 +180,17 @@ impl Store {
             batch.put_cf(index, tx_key(&r.tx_hash), codec::encode(&loc));
             batch.put_cf(receipts_cf, r.tx_hash.0, codec::encode(r));
         }
+        // Event index for the history listings (api::events::index_entries).
+        let state_cf = self.cf(CF_STATE)?;
+        let get = |k: &[u8]| match diff.get(k) {
+            Some(v) => v.clone(),
+            None => self.db.get_cf(state_cf, k).ok().flatten(),
+        };
+        for (k, v) in
+            crate::api::events::index_entries(h.height, h.time_ms, block_events, receipts, &get)
+        {
+            batch.put_cf(index, k, v);
+        }
         if !block_events.is_empty() {
             batch.put_cf(
                 self.cf(CF_BLOCK_EVENTS)?,
@@ -261,6 +272,39 @@ impl Store {
 
     pub fn receipt(&self, hash: &Hash) -> Result<Option<Receipt>, NodeError> {
         self.get_decoded(CF_RECEIPTS, &hash.0, MAX_BLOCK_BYTES, "receipt")
+    }
+
+    /// Up to `limit` index entries under `prefix`, in key order (descending when
+    /// `reverse`), strictly after (before, when `reverse`) the full key `from` when given.
+    pub fn scan_index(
+        &self,
+        prefix: &[u8],
+        from: Option<&[u8]>,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<KeyValue>, NodeError> {
+        let end = [prefix, &[0xff; 32]].concat();
+        let (start, dir) = match (from, reverse) {
+            (Some(f), false) => (f.to_vec(), Direction::Forward),
+            (None, false) => (prefix.to_vec(), Direction::Forward),
+            (Some(f), true) => (f.to_vec(), Direction::Reverse),
+            (None, true) => (end, Direction::Reverse),
+        };
+        let iter = self
+            .db
+            .iterator_cf(self.cf(CF_INDEX)?, IteratorMode::From(&start, dir));
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            if from.is_some_and(|f| f == &*k) {
+                continue;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
     }
 
     /// Decoded state value under `key`.

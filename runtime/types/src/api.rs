@@ -140,3 +140,23 @@ pub struct BlockTxIds {
     pub time_ms: u64,
     pub txs: Vec<Hash>,
 }
+
+/// One ledger event and where it happened: the `data` of a `GET /v1/events` message and
+/// an item of the history listings.
+///
+/// `id` is `height:tx_index:event_index`; a block's own events (overdue marks,
+/// validator-set changes) have tx index `-1` in the id, so they sort before the block's
+/// transactions, and `tx_index`/`tx_hash` null here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventRecord {
+    pub id: String,
+    pub height: u64,
+    pub tx_index: Option<u32>,
+    pub event_index: u32,
+    pub tx_hash: Option<Hash>,
+    /// The block's time.
+    pub time_ms: u64,
+    /// The event's type name, e.g. `grant_issued`.
+    pub kind: String,
+    pub event: Event,
+}
