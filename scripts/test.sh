@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up the machine and runs every check and test: formatting, clippy (warnings are
-# errors), and the whole workspace's tests (unit, property, multi-process).
+# errors), the whole workspace's tests (unit, property, simulation, multi-process, CLI), and
+# the explorer's end-to-end tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuai-target}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
-# The explorer's end-to-end tests in headless Chromium run the built binaries.
+# The binaries first: the CLI tests and the explorer's browser tests run them.
 cargo build --bins --locked
+cargo test --workspace --locked
 node tests/e2e/run.mjs

@@ -84,6 +84,68 @@ pub enum Cmd {
     Data(DataCmd),
     /// Load the consortium with signed transactions and measure committed throughput.
     Bench(crate::bench::BenchArgs),
+    /// Ledger events as JSON lines: committed history from `--from`, then (`--follow`)
+    /// new blocks as they commit; without `--follow`, exits once history is replayed.
+    Events(EventsArgs),
+    /// Events concerning an organization or a catalog entry (newest first).
+    #[command(subcommand)]
+    History(HistoryCmd),
+}
+
+#[derive(Args)]
+pub struct EventsArgs {
+    /// Keep following new blocks.
+    #[arg(long)]
+    pub follow: bool,
+    /// Event kind, e.g. grant_issued (repeatable or comma-separated).
+    #[arg(long = "type")]
+    pub types: Vec<String>,
+    /// Credit code of an organization the events concern.
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// Catalog entry id the events concern.
+    #[arg(long)]
+    pub entry: Option<u64>,
+    /// Event id to resume strictly after, or a block height to start from.
+    #[arg(long)]
+    pub from: Option<String>,
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// Earliest block time: ms or YYYY-MM-DD (China time).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Latest block time: ms (exclusive) or YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    #[arg(long)]
+    pub after: Option<String>,
+    /// Oldest first.
+    #[arg(long)]
+    pub oldest: bool,
+    /// Print CSV instead of JSON.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Subcommand)]
+pub enum HistoryCmd {
+    /// Events concerning an organization.
+    Org {
+        credit_code: String,
+        #[command(flatten)]
+        args: HistoryArgs,
+    },
+    /// Events concerning a catalog entry.
+    Entry {
+        id: u64,
+        #[command(flatten)]
+        args: HistoryArgs,
+    },
 }
 
 #[derive(Subcommand)]

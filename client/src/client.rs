@@ -405,9 +405,8 @@ impl Client {
         &self,
         filter: &crate::stream::EventFilter,
         from: Option<String>,
-    ) -> impl futures::Stream<Item = Result<crate::stream::StreamedEvent, ClientError>>
-           + Send
-           + 'static {
+    ) -> impl futures::Stream<Item = Result<crate::stream::StreamedEvent, ClientError>> + Send + 'static
+    {
         crate::stream::events(&self.base, filter, from)
     }
 

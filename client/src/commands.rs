@@ -166,6 +166,8 @@ async fn dispatch(cli: Cli) -> Result<i32> {
     let w = cli.wait_secs;
     match cli.cmd {
         Cmd::Status => print(&c.status().await?),
+        Cmd::Events(args) => events(&c, args).await,
+        Cmd::History(cmd) => history(&c, cmd).await,
         Cmd::Keys(KeysCmd::New { out }) => {
             let k = Keypair::generate();
             keyfile::write(&out, &k).map_err(|e| anyhow!(e))?;
@@ -629,4 +631,74 @@ async fn data(c: &Client, cmd: DataCmd) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `kuai events`: one JSON line per event.
+async fn events(c: &Client, args: crate::cli::EventsArgs) -> Result<i32> {
+    use futures::StreamExt;
+    let filter = kuai_client::EventFilter {
+        types: args
+            .types
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        organization: args.organization,
+        entry: args.entry,
+    };
+    let stream = c.events(&filter, args.from);
+    futures::pin_mut!(stream);
+    loop {
+        let next = if args.follow {
+            stream.next().await
+        } else {
+            // History replays quickly: a second without an event means it is done.
+            match tokio::time::timeout(std::time::Duration::from_secs(1), stream.next()).await {
+                Ok(n) => n,
+                Err(_) => return Ok(0),
+            }
+        };
+        match next {
+            Some(Ok(e)) => println!("{}", serde_json::to_string(&e)?),
+            Some(Err(e)) => return Err(anyhow!(e)),
+            None => return Ok(0),
+        }
+    }
+}
+
+/// `kuai history org|entry`.
+async fn history(c: &Client, cmd: crate::cli::HistoryCmd) -> Result<i32> {
+    let (path, a) = match cmd {
+        crate::cli::HistoryCmd::Org { credit_code, args } => {
+            (format!("organizations/{credit_code}"), args)
+        }
+        crate::cli::HistoryCmd::Entry { id, args } => (format!("catalog/{id}"), args),
+    };
+    let mut q = ListQuery {
+        limit: a.limit,
+        after: a.after,
+        filters: Vec::new(),
+    };
+    if let Some(f) = a.from {
+        q = q.filter("from", f);
+    }
+    if let Some(t) = a.to {
+        q = q.filter("to", t);
+    }
+    if a.oldest {
+        q = q.filter("order", "oldest");
+    }
+    if a.csv {
+        print!("{}", c.history_csv(&path, &q).await?);
+        return Ok(0);
+    }
+    let page = match path.strip_prefix("catalog/") {
+        Some(id) => c.entry_history(id.parse()?, &q).await?,
+        None => {
+            c.organization_history(&path["organizations/".len()..], &q)
+                .await?
+        }
+    };
+    print(&page)
 }

@@ -18,6 +18,6 @@ pub use builder::{agreement_digest, query_digest, TxBuilder};
 pub use client::{Client, ListQuery};
 pub use data::{FetchOptions, Fetched};
 pub use error::ClientError;
-pub use stream::{EventFilter, StreamedEvent, MAX_RETRIES as EVENT_STREAM_MAX_RETRIES};
 pub use kuai_types as types;
 pub use kuai_types::{identifiers, keyfile, Keypair, PublicKey};
+pub use stream::{EventFilter, StreamedEvent, MAX_RETRIES as EVENT_STREAM_MAX_RETRIES};

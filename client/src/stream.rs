@@ -250,7 +250,9 @@ mod tests {
     #[test]
     fn parses_messages_split_across_chunks() {
         let mut p = SseParser::default();
-        assert!(p.feed(b": keep-alive\n\nid: 1:0:0\nevent: x\nda").is_empty());
+        assert!(p
+            .feed(b": keep-alive\n\nid: 1:0:0\nevent: x\nda")
+            .is_empty());
         let got = p.feed(b"ta: {\"a\":1}\r\n\r\nid: 2:-1:0\ndata: b\ndata: c\n\n");
         assert_eq!(
             got,

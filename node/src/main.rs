@@ -140,9 +140,12 @@ async fn main() -> Result<()> {
                 validators,
                 chain_id,
                 host: "127.0.0.1".parse()?,
-                                api_base,
+                api_base,
                 p2p_base,
-                producer: ProducerConfig { block_interval_ms: 20, ..ProducerConfig::default() },
+                producer: ProducerConfig {
+                    block_interval_ms: 20,
+                    ..ProducerConfig::default()
+                },
                 now_ms: now_ms(),
             })?;
             for p in paths {

@@ -293,7 +293,10 @@ pub fn index_entries(
     get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
 ) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
-    let block = block_events.iter().enumerate().map(|(i, e)| (0, i, None, e));
+    let block = block_events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (0, i, None, e));
     let txs = receipts.iter().flat_map(|r| {
         r.events
             .iter()
@@ -457,7 +460,8 @@ impl Filter {
         let get = |k: &[u8]| kuai_runtime::StateRead::get(store, k).ok().flatten();
         let s = subjects(&rec.event, &get);
         self.organization
-            .as_ref().is_none_or(|o| s.organizations.contains(o))
+            .as_ref()
+            .is_none_or(|o| s.organizations.contains(o))
             && self.entry.is_none_or(|e| s.entries.contains(&e))
     }
 }
@@ -580,9 +584,11 @@ pub async fn stream(
     let (next, after) = start(&headers, q.from.as_deref())?;
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(follow(s.chain.clone(), filter, next, after, tx));
-    let events = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|m| (Ok(m), rx))
-    });
+    let events =
+        futures::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|m| (Ok(m), rx)) },
+        );
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 

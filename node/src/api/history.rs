@@ -105,11 +105,10 @@ fn listing(
         .as_deref()
         .map(|r| time_bound("from", r, false))
         .transpose()?;
-    let to = q
-        .to
-        .as_deref()
-        .map(|r| time_bound("to", r, true))
-        .transpose()?;
+    let to =
+        q.to.as_deref()
+            .map(|r| time_bound("to", r, true))
+            .transpose()?;
     if let (Some(f), Some(t)) = (from, to) {
         if f >= t {
             return Err(ApiError::bad_request(format!(
@@ -206,11 +205,7 @@ fn csv_response(items: &[EventRecord], next: Option<String>) -> Result<Response,
         .map_err(|e| fail(e.to_string()))?;
     }
     let body = w.into_inner().map_err(|e| fail(e.to_string()))?;
-    let mut resp = (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        body,
-    )
-        .into_response();
+    let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
     if let Some(n) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
         resp.headers_mut().insert("x-next-after", n);
     }
