@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{key, NodeProc, BIN};
+use kuai_client::types::model::{ProposalAction, ValidatorInfo};
 use kuai_client::types::PublicKey;
 use kuai_client::{Client, Keypair, TxBuilder};
 
@@ -231,4 +232,112 @@ async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
             .iter()
             .all(|v| v.validator != outsider.public()));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_added_by_governance_joins_at_the_effective_height() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    testnet(dir, 4);
+    let nodes: Vec<NodeProc> = (0..4)
+        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
+        .collect();
+    let c0 = Client::new(&nodes[0].url).unwrap();
+    // The health commission proposes its own validator; four of five governing
+    // organizations approve.
+    let newcomer = Keypair::generate();
+    let health = c0
+        .account(&key(dir, "health-cdo").public())
+        .await
+        .unwrap()
+        .organization
+        .unwrap();
+    let now = c0.status().await.unwrap().latest_block_time_ms;
+    let mut health_cdo = TxBuilder::for_key(&c0, key(dir, "health-cdo"))
+        .await
+        .unwrap();
+    let action = ProposalAction::AddValidator(ValidatorInfo {
+        key: newcomer.public(),
+        operator: health,
+    });
+    c0.submit_and_wait(&health_cdo.submit_proposal(action, now + 86_400_000), WAIT)
+        .await
+        .unwrap();
+    let mut passed_at = 0;
+    for who in ["police-cdo", "market-cdo", "civil-cdo"] {
+        let mut b = TxBuilder::for_key(&c0, key(dir, who)).await.unwrap();
+        passed_at = c0
+            .submit_and_wait(&b.vote_proposal(1, true), WAIT)
+            .await
+            .unwrap()
+            .height;
+    }
+    assert!(matches!(
+        c0.proposal(1).await.unwrap().status,
+        kuai_client::types::model::ProposalStatus::Passed { .. }
+    ));
+    // The new validator's node: the same genesis, its own key and ports, dialing the others.
+    let node_dir = dir.join("node-new");
+    std::fs::create_dir_all(&node_dir).unwrap();
+    kuai_client::keyfile::write(&node_dir.join("validator.key"), &newcomer).unwrap();
+    let cfg = std::fs::read_to_string(dir.join("node-0/config.toml")).unwrap();
+    let (api, p2p) = (free_base(1), free_base(1));
+    let listen = cfg
+        .lines()
+        .find(|l| l.starts_with("listen = "))
+        .unwrap()
+        .to_string();
+    let own = listen
+        .trim_start_matches("listen = ")
+        .trim_matches('"')
+        .to_string();
+    let key0 = key(dir, "validator-0").public().to_hex();
+    let cfg = cfg
+        .replace("../keys/validator-0.key", "validator.key")
+        .replace(
+            &format!(
+                "api_addr = \"{}\"",
+                nodes[0].url.trim_start_matches("http://")
+            ),
+            &format!("api_addr = \"127.0.0.1:{api}\""),
+        )
+        .replace(&listen, &format!("listen = \"/ip4/127.0.0.1/tcp/{p2p}\""))
+        .replacen(
+            "[[p2p.peers]]",
+            &format!("[[p2p.peers]]\nkey = \"{key0}\"\naddr = \"{own}\"\n\n[[p2p.peers]]"),
+            1,
+        );
+    std::fs::write(node_dir.join("config.toml"), cfg).unwrap();
+    let new_node = NodeProc::start_with(&node_dir, &node_dir.join("config.toml"));
+    let cn = Client::new(&new_node.url).unwrap();
+    // From the effective height on, the set has five validators and the newcomer signs.
+    let effective = passed_at + 2;
+    wait_height(&c0, effective + 3, WAIT).await;
+    let set = validators(&c0).await;
+    assert_eq!(set.len(), 5);
+    assert!(set.contains(&newcomer.public()));
+    let mut signed = false;
+    let start = Instant::now();
+    while !signed && start.elapsed() < WAIT {
+        let h = height(&c0).await;
+        wait_height(&cn, h, WAIT).await;
+        let b = c0.verified_block(h, &set).await.unwrap();
+        signed = b
+            .certificate
+            .unwrap()
+            .votes
+            .iter()
+            .any(|v| v.validator == newcomer.public());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        signed,
+        "the new validator's precommits are counted in certificates"
+    );
+    let h = height(&c0).await;
+    wait_height(&cn, h, WAIT).await;
+    assert_eq!(
+        cn.block(&h.to_string()).await.unwrap().hash,
+        c0.block(&h.to_string()).await.unwrap().hash
+    );
 }

@@ -407,8 +407,12 @@ impl Driver {
     /// change), keeping the safety record.
     fn restart_core(&mut self) -> Result<(), NodeError> {
         let height = self.chain.head().height + 1;
-        let validators = ValidatorSet::new(self.chain.validators()?)
-            .map_err(|e| NodeError::Consensus(e.to_string()))?;
+        let keys = self.chain.validators()?;
+        if keys.as_slice() != self.core.validators().keys() {
+            self.net.set_allowed(keys.clone());
+        }
+        let validators =
+            ValidatorSet::new(keys).map_err(|e| NodeError::Consensus(e.to_string()))?;
         let safety = self.chain.store().safety()?;
         self.core = Core::new(self.cfg.core.clone(), validators, self.key.clone());
         self.wal = Wal::new(height);

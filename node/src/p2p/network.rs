@@ -74,6 +74,9 @@ pub enum NetEvent {
 #[derive(Debug)]
 pub enum Command {
     Broadcast(Gossip),
+    /// The validator set changed: allow exactly these keys from now on (and drop
+    /// connections of removed ones).
+    SetAllowed(Vec<PublicKey>),
     /// Ask one peer (or any connected one) for committed blocks from a height.
     Sync {
         peer: Option<PublicKey>,
@@ -94,6 +97,10 @@ pub struct NetworkHandle {
 impl NetworkHandle {
     pub fn broadcast(&self, gossip: Gossip) {
         let _ = self.commands.send(Command::Broadcast(gossip));
+    }
+
+    pub fn set_allowed(&self, keys: Vec<PublicKey>) {
+        let _ = self.commands.send(Command::SetAllowed(keys));
     }
 
     pub fn sync(&self, peer: Option<PublicKey>, from: u64) {
@@ -207,6 +214,28 @@ impl Task {
                         .wire
                         .send_request(&peer, Request::Gossip(g.clone()));
                 }
+            }
+            Command::SetAllowed(keys) => {
+                let new: HashMap<PeerId, PublicKey> = keys
+                    .iter()
+                    .filter_map(|k| peer_id(k).ok().map(|p| (p, *k)))
+                    .collect();
+                for (old_peer, _) in self.by_peer.iter().filter(|(p, _)| !new.contains_key(p)) {
+                    self.swarm.behaviour_mut().allowed.disallow_peer(*old_peer);
+                    let _ = self.swarm.disconnect_peer_id(*old_peer);
+                    self.connected.remove(old_peer);
+                }
+                for p in new.keys() {
+                    self.swarm.behaviour_mut().allowed.allow_peer(*p);
+                }
+                self.by_peer = new;
+                self.handle
+                    .peers
+                    .store(self.connected.len(), Ordering::Relaxed);
+                tracing::info!(
+                    validators = keys.len(),
+                    "p2p allow-list follows the new validator set"
+                );
             }
             Command::Sync { peer, from } => {
                 let target = peer
