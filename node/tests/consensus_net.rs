@@ -5,61 +5,14 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{key, NodeProc, BIN};
+use common::{free_base, key, NodeProc};
 use kuai_client::types::model::{ProposalAction, ValidatorInfo};
 use kuai_client::types::PublicKey;
 use kuai_client::{Client, Keypair, TxBuilder};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A base port with `n` free ports above it, for APIs and for p2p.
-fn free_base(n: u16) -> u16 {
-    for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 20_000);
-        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no free port range");
-}
-
-fn rand_u16() -> u16 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    ((t ^ std::process::id().wrapping_mul(2_654_435_761)) % 65_521) as u16
-}
-
-fn testnet(dir: &Path, n: usize) {
-    let api = free_base(n as u16);
-    let p2p = free_base(n as u16 + 1);
-    let out = Command::new(BIN)
-        .args([
-            "testnet",
-            "--validators",
-            &n.to_string(),
-            "--chain-id",
-            "kuai-bft-it",
-            "--api-base",
-            &api.to_string(),
-            "--p2p-base",
-            &p2p.to_string(),
-            "--dir",
-        ])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 async fn height(c: &Client) -> u64 {
     c.status().await.map(|s| s.height).unwrap_or(0)
@@ -90,7 +43,7 @@ async fn validators(c: &Client) -> Vec<PublicKey> {
 async fn four_validators_survive_a_crash_and_catch_up() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    testnet(dir, 4);
+    common::testnet(dir, 4, "kuai-bft-it");
     let mut nodes: Vec<NodeProc> = (0..4)
         .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
         .collect();
@@ -151,7 +104,7 @@ async fn four_validators_survive_a_crash_and_catch_up() {
 async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    testnet(dir, 4);
+    common::testnet(dir, 4, "kuai-bft-it");
     let nodes: Vec<NodeProc> = (0..4)
         .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
         .collect();
@@ -238,7 +191,7 @@ async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
 async fn a_validator_added_by_governance_joins_at_the_effective_height() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    testnet(dir, 4);
+    common::testnet(dir, 4, "kuai-bft-it");
     let nodes: Vec<NodeProc> = (0..4)
         .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
         .collect();

@@ -1,4 +1,5 @@
-//! The data gateway end to end: a real `kuai-node` process is the providing department's
+//! The data gateway end to end, across the departments' own nodes of a 4-validator
+//! consortium: a real `kuai-node` process is the providing department's
 //! node (public security, serving a population dataset of 2,000 synthetic persons plus
 //! known dirty rows); this test process is the using department (civil affairs), acting
 //! through the SDK (and the `kuai` CLI when it is built). It requests data, the provider
@@ -12,7 +13,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{init, key, NodeProc, BIN};
+use common::{key, NodeProc, BIN};
 use kuai_client::types::gateway::{DataFormat, FetchRequest, Filter, SignedFetch};
 use kuai_client::types::model::{
     CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
@@ -139,35 +140,39 @@ fn check_masked_row(cells: &[&str]) {
 async fn grant_fetch_record_and_refusals_across_two_departments() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    init(dir, "kuai-gw");
+    common::testnet(dir, 4, "kuai-gw");
 
     // The provider publishes its population entry (the gateway checks datasets against
     // entries on chain at start, so the entry comes first).
-    let mut node = NodeProc::start(dir);
-    let c = Client::new(&node.url).unwrap();
+    // Four validators: public security runs validator 1 (the provider's node, with the
+    // gateway), civil affairs validator 3 (the using department's node).
+    let mut nodes: Vec<NodeProc> = (0..4)
+        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
+        .collect();
+    let c = Client::new(&nodes[1].url).unwrap();
     let mut police = builder(&c, dir, "police-cdo").await;
     let entry = first_id(
         &c.submit_and_wait(&police.register_catalog_entry(population_spec()), WAIT)
             .await
             .unwrap(),
     );
-    node.kill9();
+    nodes[1].kill9();
 
     // Bind the dataset in the provider's node config and restart with the gateway.
     let csv = dir.join("datasets/population.csv");
     let written = write_population(&csv, VALID_ROWS).unwrap();
     kuai_node::gateway::ensure_secret(&dir.join("keys/gateway.secret")).unwrap();
-    let mut config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let mut config = std::fs::read_to_string(dir.join("node-1/config.toml")).unwrap();
     config.push_str(&format!(
         r#"
 [gateway]
-secret_file = "keys/gateway.secret"
+secret_file = "../keys/gateway.secret"
 
 [[gateway.datasets]]
 entry = {entry}
-key_file = "keys/police-app.key"
+key_file = "../keys/police-app.key"
 source = "csv"
-path = "datasets/population.csv"
+path = "../datasets/population.csv"
 unique = "id_number"
 
 [gateway.datasets.checks]
@@ -177,9 +182,11 @@ birth_date = "date"
 district = "required"
 "#
     ));
-    std::fs::write(dir.join("config.toml"), config).unwrap();
-    let node = NodeProc::start(dir);
+    std::fs::write(dir.join("node-1/config.toml"), config).unwrap();
+    nodes[1] = NodeProc::start_with(dir, &dir.join("node-1/config.toml"));
+    let node = &nodes[1];
     let c = Client::new(&node.url).unwrap();
+    let cu = Client::new(&nodes[3].url).unwrap();
     let chain_id = c.status().await.unwrap().chain_id;
 
     // Dirty data is excluded and counted, by reason.
@@ -203,9 +210,9 @@ district = "required"
 
     // Civil affairs asks; public security approves with a row quota of 155.
     let civil_key = key(dir, "civil-app");
-    let mut civil = builder(&c, dir, "civil-app").await;
+    let mut civil = builder(&cu, dir, "civil-app").await;
     let req = first_id(
-        &c.submit_and_wait(
+        &cu.submit_and_wait(
             &civil.submit_share_request(
                 entry,
                 &["id_number", "name", "birth_date", "district"],
@@ -264,11 +271,12 @@ district = "required"
 
     // The delivery is on chain: its access event names the grantee's key, the fields,
     // the rows and the query digest the gateway answered with.
-    let receipt = c.wait_for_success(&got.access_tx, WAIT).await.unwrap();
+    // ...and seen from the using department's own node.
+    let receipt = cu.wait_for_success(&got.access_tx, WAIT).await.unwrap();
     assert!(receipt.events.iter().any(
         |e| matches!(e, Event::AccessRecorded { grant_id, rows: 100, .. } if *grant_id == grant)
     ));
-    let events = c
+    let events = cu
         .access_events(&ListQuery::limit(50).filter("grant", grant))
         .await
         .unwrap()
@@ -279,7 +287,7 @@ district = "required"
     assert_eq!(ev.query_digest, got.query_digest);
     assert_eq!((ev.rows, ev.purpose.as_str()), (100, PURPOSE));
     assert_eq!(ev.fields, o.fields);
-    assert_eq!(c.grant(grant).await.unwrap().rows_used, 100);
+    assert_eq!(cu.grant(grant).await.unwrap().rows_used, 100);
 
     // The CLI, as a separate process, when it is built next to kuai-node.
     let cli = Path::new(BIN).with_file_name("kuai");
@@ -540,5 +548,5 @@ district = "required"
         }
     }
     assert_eq!(delivered, expected);
-    drop(node);
+    drop(nodes);
 }

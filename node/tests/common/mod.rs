@@ -98,3 +98,49 @@ impl Drop for NodeProc {
         self.kill9();
     }
 }
+
+/// A base port with `n` free ports above it, for APIs and for p2p.
+pub fn free_base(n: u16) -> u16 {
+    for _ in 0..200 {
+        let base = 20_000 + (rand_u16() % 20_000);
+        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+fn rand_u16() -> u16 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    ((t ^ std::process::id().wrapping_mul(2_654_435_761)) % 65_521) as u16
+}
+
+/// `kuai-node testnet` with `n` validators on free loopback ports.
+pub fn testnet(dir: &Path, n: usize, chain_id: &str) {
+    let api = free_base(n as u16);
+    let p2p = free_base(n as u16 + 1);
+    let out = std::process::Command::new(BIN)
+        .args([
+            "testnet",
+            "--validators",
+            &n.to_string(),
+            "--chain-id",
+            chain_id,
+            "--api-base",
+            &api.to_string(),
+            "--p2p-base",
+            &p2p.to_string(),
+            "--dir",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
