@@ -12,3 +12,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --bins --locked
 cargo test --workspace --locked
 node tests/e2e/run.mjs
+# API robustness: generated requests from the OpenAPI document; no 5xx, no crash.
+bash scripts/api-fuzz.sh
