@@ -42,4 +42,9 @@ if [ ! -d "$e2e_dir/node_modules" ]; then
   echo "setup: installing the e2e tests' npm packages"
   npm ci --prefix "$e2e_dir" --no-audit --no-fund >/dev/null
 fi
+# API robustness tests: schemathesis from PyPI.
+if ! command -v st >/dev/null 2>&1; then
+  echo "setup: installing schemathesis"
+  python3 -m pip install -q --disable-pip-version-check schemathesis
+fi
 echo "setup: ok"

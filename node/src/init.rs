@@ -28,7 +28,7 @@ pub struct InitOptions {
 
 /// Replaces every `"@name"` string with the public key of the key `name`, generating it
 /// (and its key file) on first use.
-pub(crate) fn fill_keys(
+fn fill_keys(
     v: &mut Value,
     keys_dir: &Path,
     made: &mut BTreeMap<String, String>,
@@ -67,6 +67,34 @@ pub(crate) fn fill_keys(
     Ok(())
 }
 
+/// Fills a template's key placeholders (writing `DIR/keys/*.key`), sets the genesis time
+/// (when 0) and the chain id (when given), validates the spec by building its state, and
+/// writes `DIR/genesis.json`. Returns the public keys made, by name.
+pub(crate) fn write_genesis(
+    dir: &Path,
+    mut template: Value,
+    chain_id: Option<&str>,
+    now_ms: u64,
+) -> Result<BTreeMap<String, String>, NodeError> {
+    let keys_dir = dir.join("keys");
+    std::fs::create_dir_all(&keys_dir)?;
+    let mut made = BTreeMap::new();
+    fill_keys(&mut template, &keys_dir, &mut made)?;
+    let mut spec: GenesisSpec = serde_json::from_value(template)
+        .map_err(|e| NodeError::Genesis(format!("template: {e}")))?;
+    if spec.genesis_time_ms == 0 {
+        spec.genesis_time_ms = now_ms;
+    }
+    if let Some(id) = chain_id {
+        spec.chain_id = id.to_string();
+    }
+    kuai_runtime::genesis::build(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
+    let genesis_json =
+        serde_json::to_string_pretty(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
+    std::fs::write(dir.join("genesis.json"), genesis_json + "\n")?;
+    Ok(made)
+}
+
 /// Creates the node directory; fails if it already holds a config.
 pub fn init(opts: &InitOptions) -> Result<PathBuf, NodeError> {
     let config_path = opts.dir.join(CONFIG_FILE);
@@ -76,29 +104,14 @@ pub fn init(opts: &InitOptions) -> Result<PathBuf, NodeError> {
             reason: "already exists; refusing to overwrite a node's keys".into(),
         });
     }
-    let mut template: Value = serde_json::from_str(&opts.template)
+    let template: Value = serde_json::from_str(&opts.template)
         .map_err(|e| NodeError::Genesis(format!("template is not JSON: {e}")))?;
-    let keys_dir = opts.dir.join("keys");
-    std::fs::create_dir_all(&keys_dir)?;
-    let mut made = BTreeMap::new();
-    fill_keys(&mut template, &keys_dir, &mut made)?;
+    let made = write_genesis(&opts.dir, template, opts.chain_id.as_deref(), opts.now_ms)?;
     if !made.contains_key("validator") {
         return Err(NodeError::Genesis(
             "the template must name this node's key as \"@validator\"".into(),
         ));
     }
-    let mut spec: GenesisSpec = serde_json::from_value(template)
-        .map_err(|e| NodeError::Genesis(format!("template: {e}")))?;
-    if spec.genesis_time_ms == 0 {
-        spec.genesis_time_ms = opts.now_ms;
-    }
-    if let Some(id) = &opts.chain_id {
-        spec.chain_id = id.clone();
-    }
-    kuai_runtime::genesis::build(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
-    let genesis_json =
-        serde_json::to_string_pretty(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
-    std::fs::write(opts.dir.join("genesis.json"), genesis_json + "\n")?;
     let cfg = NodeConfig {
         db_dir: "db".into(),
         genesis_file: "genesis.json".into(),

@@ -7,18 +7,16 @@
 //! validator. Validator I is run by the I-th governing organization (round robin) and is
 //! one of its member keys with the validator role.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use kuai_types::genesis::GenesisSpec;
 use serde_json::{json, Value};
 
 use crate::config::{
     ConsensusConfig, MempoolConfig, NodeConfig, P2pConfig, PeerConfig, ProducerConfig,
 };
 use crate::error::NodeError;
-use crate::init::{fill_keys, CONFIG_FILE};
+use crate::init::{write_genesis, CONFIG_FILE};
 
 pub struct TestnetOptions {
     pub dir: PathBuf,
@@ -85,22 +83,7 @@ pub fn generate(opts: &TestnetOptions) -> Result<Vec<PathBuf>, NodeError> {
         validators.push(json!({ "key": name, "operator": org["credit_code"] }));
     }
     template["validators"] = Value::Array(validators);
-    let keys_dir = opts.dir.join("keys");
-    std::fs::create_dir_all(&keys_dir)?;
-    let mut made = BTreeMap::new();
-    fill_keys(&mut template, &keys_dir, &mut made)?;
-    let mut spec: GenesisSpec = serde_json::from_value(template)
-        .map_err(|e| NodeError::Genesis(format!("template: {e}")))?;
-    if spec.genesis_time_ms == 0 {
-        spec.genesis_time_ms = opts.now_ms;
-    }
-    if let Some(id) = &opts.chain_id {
-        spec.chain_id = id.clone();
-    }
-    kuai_runtime::genesis::build(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
-    let genesis_json =
-        serde_json::to_string_pretty(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
-    std::fs::write(opts.dir.join("genesis.json"), genesis_json + "\n")?;
+    let made = write_genesis(&opts.dir, template, opts.chain_id.as_deref(), opts.now_ms)?;
     let p2p_addr = |i: usize| format!("/ip4/{}/tcp/{}", opts.host, opts.p2p_base as usize + i);
     let mut paths = Vec::new();
     for i in 0..n {

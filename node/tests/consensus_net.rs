@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{free_base, key, NodeProc};
@@ -13,6 +14,48 @@ use kuai_client::types::PublicKey;
 use kuai_client::{Client, Keypair, TxBuilder};
 
 const WAIT: Duration = Duration::from_secs(60);
+
+/// Starts a node outside the testnet's validators: node 0's config with its own key and
+/// ports, dialing node 0's peers (and node 0 itself when `dial_node0`).
+fn extra_node(
+    dir: &Path,
+    node0: &NodeProc,
+    name: &str,
+    key: &Keypair,
+    dial_node0: bool,
+) -> NodeProc {
+    let node_dir = dir.join(name);
+    std::fs::create_dir_all(&node_dir).unwrap();
+    kuai_client::keyfile::write(&node_dir.join("validator.key"), key).unwrap();
+    let cfg = std::fs::read_to_string(dir.join("node-0/config.toml")).unwrap();
+    let (api, p2p) = (free_base(1), free_base(1));
+    let listen = cfg
+        .lines()
+        .find(|l| l.starts_with("listen = "))
+        .unwrap()
+        .to_string();
+    let own = listen
+        .trim_start_matches("listen = ")
+        .trim_matches('"')
+        .to_string();
+    let mut cfg = cfg
+        .replace("../keys/validator-0.key", "validator.key")
+        .replace(
+            &format!("api_addr = \"{}\"", node0.url.trim_start_matches("http://")),
+            &format!("api_addr = \"127.0.0.1:{api}\""),
+        )
+        .replace(&listen, &format!("listen = \"/ip4/127.0.0.1/tcp/{p2p}\""));
+    if dial_node0 {
+        let key0 = common::key(dir, "validator-0").public().to_hex();
+        cfg = cfg.replacen(
+            "[[p2p.peers]]",
+            &format!("[[p2p.peers]]\nkey = \"{key0}\"\naddr = \"{own}\"\n\n[[p2p.peers]]"),
+            1,
+        );
+    }
+    std::fs::write(node_dir.join("config.toml"), cfg).unwrap();
+    NodeProc::start_with(&node_dir, &node_dir.join("config.toml"))
+}
 
 async fn height(c: &Client) -> u64 {
     c.status().await.map(|s| s.height).unwrap_or(0)
@@ -110,33 +153,8 @@ async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
         .collect();
     let c0 = Client::new(&nodes[0].url).unwrap();
     // An outsider: a fresh key, the same genesis and peers, its own ports.
-    let outsider_dir = dir.join("node-x");
-    std::fs::create_dir_all(&outsider_dir).unwrap();
     let outsider = Keypair::generate();
-    kuai_client::keyfile::write(&outsider_dir.join("validator.key"), &outsider).unwrap();
-    let cfg = std::fs::read_to_string(dir.join("node-0/config.toml")).unwrap();
-    let api = free_base(1);
-    let p2p = free_base(1);
-    let cfg = cfg
-        .replace("../keys/validator-0.key", "validator.key")
-        .replace(
-            &format!(
-                "api_addr = \"{}\"",
-                nodes[0].url.trim_start_matches("http://")
-            ),
-            &format!("api_addr = \"127.0.0.1:{api}\""),
-        );
-    let listen_line = cfg
-        .lines()
-        .find(|l| l.starts_with("listen = "))
-        .unwrap()
-        .to_string();
-    let cfg = cfg.replace(
-        &listen_line,
-        &format!("listen = \"/ip4/127.0.0.1/tcp/{p2p}\""),
-    );
-    std::fs::write(outsider_dir.join("config.toml"), cfg).unwrap();
-    let x = NodeProc::start_with(&outsider_dir, &outsider_dir.join("config.toml"));
+    let x = extra_node(dir, &nodes[0], "node-x", &outsider, false);
     let cx = Client::new(&x.url).unwrap();
 
     let mut health = TxBuilder::for_key(&c0, key(dir, "health-cdo"))
@@ -230,38 +248,7 @@ async fn a_validator_added_by_governance_joins_at_the_effective_height() {
         kuai_client::types::model::ProposalStatus::Passed { .. }
     ));
     // The new validator's node: the same genesis, its own key and ports, dialing the others.
-    let node_dir = dir.join("node-new");
-    std::fs::create_dir_all(&node_dir).unwrap();
-    kuai_client::keyfile::write(&node_dir.join("validator.key"), &newcomer).unwrap();
-    let cfg = std::fs::read_to_string(dir.join("node-0/config.toml")).unwrap();
-    let (api, p2p) = (free_base(1), free_base(1));
-    let listen = cfg
-        .lines()
-        .find(|l| l.starts_with("listen = "))
-        .unwrap()
-        .to_string();
-    let own = listen
-        .trim_start_matches("listen = ")
-        .trim_matches('"')
-        .to_string();
-    let key0 = key(dir, "validator-0").public().to_hex();
-    let cfg = cfg
-        .replace("../keys/validator-0.key", "validator.key")
-        .replace(
-            &format!(
-                "api_addr = \"{}\"",
-                nodes[0].url.trim_start_matches("http://")
-            ),
-            &format!("api_addr = \"127.0.0.1:{api}\""),
-        )
-        .replace(&listen, &format!("listen = \"/ip4/127.0.0.1/tcp/{p2p}\""))
-        .replacen(
-            "[[p2p.peers]]",
-            &format!("[[p2p.peers]]\nkey = \"{key0}\"\naddr = \"{own}\"\n\n[[p2p.peers]]"),
-            1,
-        );
-    std::fs::write(node_dir.join("config.toml"), cfg).unwrap();
-    let new_node = NodeProc::start_with(&node_dir, &node_dir.join("config.toml"));
+    let new_node = extra_node(dir, &nodes[0], "node-new", &newcomer, true);
     let cn = Client::new(&new_node.url).unwrap();
     // From the effective height on, the set has five validators and the newcomer signs.
     let effective = passed_at + 2;
