@@ -469,4 +469,15 @@ impl Client {
         }
         Ok(text)
     }
+
+    /// A record with a Merkle proof, the header and its certificate (`?proof=true`);
+    /// `path` is the record's route, e.g. `/v1/catalog/7`. Check it with
+    /// [`crate::LightClient::verify`].
+    pub async fn proven<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<kuai_types::api::Proven<T>, ClientError> {
+        self.get(path, &[("proof".to_string(), "true".to_string())])
+            .await
+    }
 }

@@ -13,6 +13,7 @@ mod client;
 mod data;
 mod error;
 mod stream;
+mod verify;
 
 pub use builder::{agreement_digest, query_digest, TxBuilder};
 pub use client::{Client, ListQuery};
@@ -21,3 +22,4 @@ pub use error::ClientError;
 pub use kuai_types as types;
 pub use kuai_types::{identifiers, keyfile, Keypair, PublicKey};
 pub use stream::{EventFilter, StreamedEvent, MAX_RETRIES as EVENT_STREAM_MAX_RETRIES};
+pub use verify::LightClient;

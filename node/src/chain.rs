@@ -30,6 +30,8 @@ pub const MAX_CLOCK_DRIFT_MS: u64 = 10_000;
 pub struct Proposal {
     pub block: Block,
     pub outcome: BlockOutcome,
+    /// The state tree's update for this block (its root is the header's state root).
+    pub tree: jmt::storage::TreeUpdateBatch,
 }
 
 pub struct Chain {
@@ -61,9 +63,9 @@ impl Chain {
                 head
             }
             _ => {
-                let (diff, root) = kuai_runtime::genesis::build(&genesis)
+                let (diff, _) = kuai_runtime::genesis::build(&genesis)
                     .map_err(|e| NodeError::Genesis(e.to_string()))?;
-                store.commit_genesis(&genesis, &diff, root)?
+                store.commit_genesis(&genesis, &diff)?
             }
         };
         tracing::info!(chain_id = %genesis.chain_id, height = head.height, hash = %head.hash, "chain opened");
@@ -177,6 +179,7 @@ impl Chain {
         // Every reaped transaction's signature was verified on admission.
         let verified: HashSet<Hash> = txs.iter().map(SignedTransaction::hash).collect();
         let outcome = execute_block(&self.store, &head.state_root, &ctx, &txs, &verified)?;
+        let (state_root, tree) = self.store.state_tree_update(&outcome.diff, ctx.height)?;
         let header = BlockHeader {
             chain_id: ctx.chain_id,
             height: ctx.height,
@@ -184,12 +187,13 @@ impl Chain {
             time_ms,
             proposer: ctx.proposer,
             tx_root: Block::compute_tx_root(&txs),
-            state_root: outcome.state_root,
+            state_root,
             receipts_root: outcome.receipts_root,
         };
         Ok(Proposal {
             block: Block { header, txs },
             outcome,
+            tree,
         })
     }
 
@@ -237,12 +241,17 @@ impl Chain {
                 .collect()
         };
         let outcome = execute_block(&self.store, &head.state_root, &ctx, &block.txs, &verified)?;
-        if outcome.state_root != h.state_root || outcome.receipts_root != h.receipts_root {
+        let (state_root, tree) = self.store.state_tree_update(&outcome.diff, h.height)?;
+        if state_root != h.state_root || outcome.receipts_root != h.receipts_root {
             return Err(bad(
                 "state or receipts root differs from re-execution".into()
             ));
         }
-        Ok(Proposal { block, outcome })
+        Ok(Proposal {
+            block,
+            outcome,
+            tree,
+        })
     }
 
     /// Makes a proposal durable and the new head (single validator: no certificate).
@@ -261,6 +270,7 @@ impl Chain {
             &p.outcome.receipts,
             &p.outcome.block_events,
             &p.outcome.diff,
+            &p.tree,
             certificate,
         )?;
         let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();

@@ -34,7 +34,9 @@ pub struct BlockOutcome {
     pub block_events: Vec<Event>,
     /// The validator set from this block on, when it changed at this block.
     pub new_validators: Option<Vec<ValidatorInfo>>,
-    pub state_root: Hash,
+    /// Commitment to the chain of state diffs (`commitment::state_root`); the node's
+    /// authenticated state tree gives the header's state root.
+    pub diff_root: Hash,
     /// Merkle root over the receipts' hashes followed by the hash of `block_events`.
     pub receipts_root: Hash,
 }
@@ -142,7 +144,7 @@ pub fn execute_block(
     let mut leaves: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
     leaves.push(block_events_hash(&block_events));
     Ok(BlockOutcome {
-        state_root: state_root(parent_root, &diff),
+        diff_root: state_root(parent_root, &diff),
         diff,
         receipts,
         block_events,

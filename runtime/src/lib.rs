@@ -23,7 +23,7 @@ pub mod deadlines;
 mod error;
 mod execute;
 pub mod genesis;
-pub mod keys;
+pub use kuai_types::state_keys as keys;
 mod state;
 mod tx;
 

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use kuai_runtime::keys;
-use kuai_types::api::ErrorBody;
+use kuai_types::api::{ErrorBody, Proven, StateProofView};
 use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
 use kuai_types::identifiers::check_credit_code;
 use kuai_types::model::{AccessEvent, CatalogEntry, Grant, Organization, Page, ShareRequest};
@@ -68,6 +68,86 @@ pub(super) fn one<T: DeserializeOwned>(s: &AppState, key: &[u8], what: String) -
         .ok_or_else(|| ApiError::not_found(format!("{what} does not exist")))
 }
 
+/// `?proof=true` on a record's route.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProofQuery {
+    /// Return the record with a Merkle proof, the header and its commit certificate.
+    pub proof: Option<bool>,
+}
+
+/// The record (404 when absent), or with `?proof=true` the record at the head height
+/// with its proof of inclusion (or of absence: `value` null, still 200).
+pub(super) fn record<T: DeserializeOwned + serde::Serialize>(
+    s: &AppState,
+    key: &[u8],
+    what: String,
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = q?;
+    let json = |v: &dyn erased_json::ToJson| v.to_json();
+    if !q.proof.unwrap_or(false) {
+        let Json(v) = one::<T>(s, key, what)?;
+        return Ok(Json(json(&v)?));
+    }
+    let store = s.chain.store();
+    let height = s.chain.head().height;
+    let header = store.block(height)?.map(|b| b.header).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "no_block",
+            "the chain has no block yet to prove against",
+        )
+    })?;
+    let (value, proof, root) = store.state_proof(key, height)?;
+    if root != header.state_root {
+        return Err(NodeError::Corrupt {
+            what: "state tree".into(),
+            reason: format!("root at {height} differs from the header"),
+        }
+        .into());
+    }
+    let value: Option<T> = value
+        .map(|b| codec::decode(&b, MAX_STATE_VALUE_BYTES))
+        .transpose()
+        .map_err(|e| NodeError::Corrupt {
+            what: "state value".into(),
+            reason: e.to_string(),
+        })?;
+    let proven = Proven {
+        value,
+        proof: StateProofView {
+            height,
+            key: hex::encode(key),
+            merkle_proof: serde_json::to_value(&proof).map_err(|e| NodeError::Corrupt {
+                what: "proof".into(),
+                reason: e.to_string(),
+            })?,
+            header,
+            certificate: store.certificate(height)?,
+        },
+    };
+    Ok(Json(json(&proven)?))
+}
+
+mod erased_json {
+    use crate::error::NodeError;
+
+    /// JSON of any serializable value (object-safe, for one helper over many types).
+    pub trait ToJson {
+        fn to_json(&self) -> Result<serde_json::Value, NodeError>;
+    }
+
+    impl<T: serde::Serialize> ToJson for T {
+        fn to_json(&self) -> Result<serde_json::Value, NodeError> {
+            serde_json::to_value(self).map_err(|e| NodeError::Corrupt {
+                what: "record".into(),
+                reason: e.to_string(),
+            })
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/v1/organizations", tag = "records", params(ListParams),
     responses((status = 200, body = Page<Organization>), (status = 400, body = ErrorBody)))]
 pub async fn organizations(
@@ -86,17 +166,19 @@ pub async fn organizations(
 }
 
 #[utoipa::path(get, path = "/v1/organizations/{credit_code}", tag = "records",
-    params(("credit_code" = String, Path, description = "Unified social credit code")),
+    params(ProofQuery, ("credit_code" = String, Path, description = "Unified social credit code")),
     responses((status = 200, body = Organization), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn organization(
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<Organization> {
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let code = check_credit_code(&raw).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    one(
+    record::<Organization>(
         &s,
         &keys::organization(&code),
         format!("organization {code}"),
+        q,
     )
 }
 
@@ -175,14 +257,20 @@ pub async fn catalog(
 }
 
 #[utoipa::path(get, path = "/v1/catalog/{id}", tag = "records",
-    params(("id" = u64, Path, description = "Catalog entry id")),
+    params(ProofQuery, ("id" = u64, Path, description = "Catalog entry id")),
     responses((status = 200, body = CatalogEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn catalog_entry(
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<CatalogEntry> {
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = params::numeric_id("catalog entry id", &raw)?;
-    one(&s, &keys::catalog_entry(id), format!("catalog entry {id}"))
+    record::<CatalogEntry>(
+        &s,
+        &keys::catalog_entry(id),
+        format!("catalog entry {id}"),
+        q,
+    )
 }
 
 /// Filters of the share request listing.
@@ -234,14 +322,20 @@ pub async fn share_requests(
 }
 
 #[utoipa::path(get, path = "/v1/share-requests/{id}", tag = "records",
-    params(("id" = u64, Path, description = "Share request id")),
+    params(ProofQuery, ("id" = u64, Path, description = "Share request id")),
     responses((status = 200, body = ShareRequest), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn share_request(
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<ShareRequest> {
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = params::numeric_id("share request id", &raw)?;
-    one(&s, &keys::share_request(id), format!("share request {id}"))
+    record::<ShareRequest>(
+        &s,
+        &keys::share_request(id),
+        format!("share request {id}"),
+        q,
+    )
 }
 
 /// Filters of grant and access listings.
@@ -275,11 +369,15 @@ pub async fn grants(
 }
 
 #[utoipa::path(get, path = "/v1/grants/{id}", tag = "records",
-    params(("id" = u64, Path, description = "Grant id")),
+    params(ProofQuery, ("id" = u64, Path, description = "Grant id")),
     responses((status = 200, body = Grant), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn grant(State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<Grant> {
+pub async fn grant(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = params::numeric_id("grant id", &raw)?;
-    one(&s, &keys::grant(id), format!("grant {id}"))
+    record::<Grant>(&s, &keys::grant(id), format!("grant {id}"), q)
 }
 
 /// Filters of the access event listing.
@@ -329,12 +427,13 @@ pub async fn access_events(
 }
 
 #[utoipa::path(get, path = "/v1/access-events/{id}", tag = "records",
-    params(("id" = u64, Path, description = "Access event id")),
+    params(ProofQuery, ("id" = u64, Path, description = "Access event id")),
     responses((status = 200, body = AccessEvent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn access_event(
     State(s): State<AppState>,
     Path(raw): Path<String>,
-) -> ApiResult<AccessEvent> {
+    q: Result<Query<ProofQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = params::numeric_id("access event id", &raw)?;
-    one(&s, &keys::access_event(id), format!("access event {id}"))
+    record::<AccessEvent>(&s, &keys::access_event(id), format!("access event {id}"), q)
 }

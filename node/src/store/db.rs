@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use jmt::storage::TreeUpdateBatch;
 use kuai_consensus::wal::Wal;
 use kuai_consensus::SafetyRecord;
 use kuai_runtime::{RuntimeError, StateDiff, StateRead};
@@ -22,7 +23,11 @@ const CF_META: &str = "meta";
 const CF_BLOCK_EVENTS: &str = "block_events";
 const CF_CERTIFICATES: &str = "certificates";
 const CF_CONSENSUS: &str = "consensus";
-const ALL_CFS: [&str; 8] = [
+pub(super) const CF_TREE_NODES: &str = "tree_nodes";
+pub(super) const CF_TREE_VALUES: &str = "tree_values";
+const ALL_CFS: [&str; 10] = [
+    CF_TREE_NODES,
+    CF_TREE_VALUES,
     CF_BLOCKS,
     CF_RECEIPTS,
     CF_STATE,
@@ -85,6 +90,29 @@ impl Store {
         })
     }
 
+    pub(super) fn cf_handle(&self, name: &str) -> Result<&rocksdb::ColumnFamily, NodeError> {
+        self.cf(name)
+    }
+
+    pub(super) fn raw_get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(self.db.get_cf(self.cf(cf)?, key)?)
+    }
+
+    /// Up to `limit` raw entries of a column family from a position.
+    pub(super) fn raw_iter(
+        &self,
+        cf: &str,
+        mode: IteratorMode<'_>,
+        limit: usize,
+    ) -> Result<Vec<KeyValue>, NodeError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(cf)?, mode).take(limit) {
+            let (k, v) = item?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
     fn get_decoded<T: DeserializeOwned>(
         &self,
         cf: &str,
@@ -130,12 +158,9 @@ impl Store {
     }
 
     /// Writes the genesis state and a height-0 head in one synced batch.
-    pub fn commit_genesis(
-        &self,
-        spec: &GenesisSpec,
-        diff: &StateDiff,
-        root: Hash,
-    ) -> Result<Head, NodeError> {
+    /// The genesis state root is the state tree's root at version 0.
+    pub fn commit_genesis(&self, spec: &GenesisSpec, diff: &StateDiff) -> Result<Head, NodeError> {
+        let (root, tree) = self.state_tree_update(diff, 0)?;
         let head = Head {
             height: 0,
             hash: spec.hash(),
@@ -144,6 +169,7 @@ impl Store {
         };
         let mut batch = WriteBatch::default();
         self.put_diff(&mut batch, diff)?;
+        self.put_tree(&mut batch, &tree)?;
         batch.put_cf(self.cf(CF_META)?, META_GENESIS, codec::encode(spec));
         batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
         self.write_synced(batch)?;
@@ -157,6 +183,7 @@ impl Store {
         receipts: &[Receipt],
         block_events: &[Event],
         diff: &StateDiff,
+        tree: &TreeUpdateBatch,
         certificate: Option<&CommitCertificate>,
     ) -> Result<Head, NodeError> {
         let h = &block.header;
@@ -206,6 +233,7 @@ impl Store {
             );
         }
         self.put_diff(&mut batch, diff)?;
+        self.put_tree(&mut batch, tree)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
         self.write_synced(batch)?;
         Ok(head)
@@ -383,10 +411,14 @@ mod tests {
             diff.insert(b"c/2".to_vec(), Some(vec![2]));
             diff.insert(b"c/3".to_vec(), Some(vec![3]));
             diff.insert(b"d/1".to_vec(), Some(vec![4]));
-            s.commit_block(&block(1), &[], &[], &diff, None).unwrap();
+            let (_, t1) = s.state_tree_update(&diff, 1).unwrap();
+            s.commit_block(&block(1), &[], &[], &diff, &t1, None)
+                .unwrap();
             let mut del = StateDiff::new();
             del.insert(b"c/2".to_vec(), None);
-            s.commit_block(&block(2), &[], &[], &del, None).unwrap();
+            let (_, t2) = s.state_tree_update(&del, 2).unwrap();
+            s.commit_block(&block(2), &[], &[], &del, &t2, None)
+                .unwrap();
         }
         let s = Store::open(dir.path()).unwrap();
         let head = s.head().unwrap().unwrap();

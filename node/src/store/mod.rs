@@ -4,6 +4,8 @@
 //! - column families: `blocks` (height -> block), `receipts` (tx hash -> receipt),
 //!   `state` (runtime key -> value), `index` (block hash -> height, tx hash -> location),
 //!   `meta` (head, genesis), `block_events` (height -> the block's own events);
+//! - the state tree ([`tree`], a Jellyfish Merkle tree) is updated in the same batch: its
+//!   root after block `h` is header `h`'s state root;
 //! - a block, its receipts, its indexes, its state diff and the new head are written in one
 //!   write batch with `sync = true`: after a crash (even `kill -9`) the node reopens at its
 //!   last committed block, never a partial one;
@@ -11,5 +13,7 @@
 //!   reported as corruption, never a panic.
 
 mod db;
+mod tree;
 
 pub use db::{Head, Store, TxLocation};
+pub use tree::{key_hash, StateProof, HEIGHT_KEY};

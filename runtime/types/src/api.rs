@@ -160,3 +160,26 @@ pub struct EventRecord {
     pub kind: String,
     pub event: Event,
 }
+
+/// A Merkle proof of a state value (or of its absence) at a height, with the header that
+/// carries the root and the certificate that signs the header.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct StateProofView {
+    /// The height (state tree version) the proof is for.
+    pub height: u64,
+    /// The state key, hex (`kuai_types::state_keys`).
+    pub key: String,
+    /// The sparse Merkle proof of the `jmt` crate (SHA-256), as JSON.
+    #[schema(value_type = Object)]
+    pub merkle_proof: serde_json::Value,
+    pub header: BlockHeader,
+    /// Absent on a single-validator chain.
+    pub certificate: Option<CommitCertificate>,
+}
+
+/// A record with its proof (`?proof=true`); `value` is null when the proof shows absence.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Proven<T> {
+    pub value: Option<T>,
+    pub proof: StateProofView,
+}

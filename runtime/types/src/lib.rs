@@ -30,6 +30,7 @@ pub mod model;
 pub mod payload;
 pub mod receipt;
 mod schema;
+pub mod state_keys;
 pub mod tx;
 
 pub use block::{Block, BlockHeader};

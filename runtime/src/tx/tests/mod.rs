@@ -183,7 +183,7 @@ impl TestChain {
         };
         let out = execute_block(&self.state, &self.root, &ctx, txs, &HashSet::new()).unwrap();
         self.state.apply(&out.diff);
-        self.root = out.state_root;
+        self.root = out.diff_root;
         self.block_events = out.block_events.clone();
         for r in &out.receipts {
             if let TxOutcome::Rejected { code, .. } = &r.outcome {

@@ -1,8 +1,8 @@
-//! The state key scheme. Keys are `prefix || id`; numeric ids are big-endian so a
+//! The state key scheme (shared with the client, which recomputes keys to check proofs). Keys are `prefix || id`; numeric ids are big-endian so a
 //! prefix scan lists records in id order. The node's API lists records by scanning
 //! these prefixes, so no prefix may be a prefix of another.
 
-use kuai_types::PublicKey;
+use crate::crypto::PublicKey;
 
 pub const NONCE: &[u8] = b"n/";
 pub const ORGANIZATION: &[u8] = b"o/";
