@@ -84,6 +84,9 @@ pub enum Cmd {
     Data(DataCmd),
     /// Load the consortium with signed transactions and measure committed throughput.
     Bench(crate::bench::BenchArgs),
+    /// Audit bundles: export with proofs, verify offline.
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Ledger events as JSON lines: committed history from `--from`, then (`--follow`)
     /// new blocks as they commit; without `--follow`, exits once history is replayed.
     Events(EventsArgs),
@@ -616,4 +619,31 @@ pub enum DataCmd {
     Datasets,
     /// The served providers' scorecards with their data quality.
     Scorecards,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCmd {
+    /// Write every request, grant and access event concerning an organization (or one of
+    /// its entries) with proofs, headers and certificates into a new directory.
+    Export {
+        /// Credit code of the organization.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        entry: Option<u64>,
+        /// From this day (YYYY-MM-DD, China time) or ms.
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this day, included (YYYY-MM-DD) or ms (excluded).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Check a bundle offline with only the genesis file; exit 1 on any changed byte.
+    Verify {
+        path: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+    },
 }

@@ -480,4 +480,13 @@ impl Client {
         self.get(path, &[("proof".to_string(), "true".to_string())])
             .await
     }
+
+    /// Any paginated listing, untyped (for tools that page through several kinds).
+    pub async fn list(
+        &self,
+        path: &str,
+        q: &ListQuery,
+    ) -> Result<Page<serde_json::Value>, ClientError> {
+        self.get(path, &q.pairs()).await
+    }
 }

@@ -220,6 +220,42 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Data(cmd) => data(&c, cmd).await,
         Cmd::Block(BlockCmd::Show { id }) => print(&c.block(&id).await?),
         Cmd::Block(BlockCmd::List { limit, before }) => print(&c.blocks(limit, before).await?),
+        Cmd::Audit(AuditCmd::Export {
+            org,
+            out,
+            entry,
+            from,
+            to,
+        }) => {
+            let sel = crate::audit::Selection {
+                organization: identifiers::check_credit_code(&org).map_err(|e| anyhow!(e))?,
+                entry,
+                from_ms: from
+                    .as_deref()
+                    .map(|f| crate::audit::parse_time(f, false))
+                    .transpose()?
+                    .unwrap_or(0),
+                to_ms: to
+                    .as_deref()
+                    .map(|t| crate::audit::parse_time(t, true))
+                    .transpose()?
+                    .unwrap_or(u64::MAX),
+            };
+            crate::audit::export(&c, sel, &out).await?;
+            Ok(0)
+        }
+        Cmd::Audit(AuditCmd::Verify { path, genesis }) => {
+            match crate::audit::verify(&path, &genesis) {
+                Ok(counts) => {
+                    println!("verified: {} requests, {} grants, {} access events; every proof, certificate and table checks out", counts[0], counts[1], counts[2]);
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("bundle refused: {e:#}");
+                    Ok(1)
+                }
+            }
+        }
         Cmd::Bench(args) => {
             let nodes = cli
                 .node

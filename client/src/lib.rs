@@ -22,4 +22,4 @@ pub use error::ClientError;
 pub use kuai_types as types;
 pub use kuai_types::{identifiers, keyfile, Keypair, PublicKey};
 pub use stream::{EventFilter, StreamedEvent, MAX_RETRIES as EVENT_STREAM_MAX_RETRIES};
-pub use verify::LightClient;
+pub use verify::{CertifiedHeader, LightClient};

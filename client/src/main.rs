@@ -1,5 +1,6 @@
 //! `kuai`: the command-line client of a Kuai node.
 
+mod audit;
 mod bench;
 mod cli;
 mod commands;

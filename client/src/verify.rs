@@ -19,6 +19,25 @@ use sha2::Sha256;
 use crate::client::Client;
 use crate::error::ClientError;
 
+/// A block header with what a light client needs of its block: the commit certificate
+/// and the block's own events (validator-set changes).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertifiedHeader {
+    pub header: kuai_types::BlockHeader,
+    pub certificate: Option<kuai_types::certificate::CommitCertificate>,
+    pub events: Vec<Event>,
+}
+
+impl CertifiedHeader {
+    pub fn of(block: &BlockView) -> Self {
+        CertifiedHeader {
+            header: block.header.clone(),
+            certificate: block.certificate.clone(),
+            events: block.events.clone(),
+        }
+    }
+}
+
 pub struct LightClient {
     validators: Vec<PublicKey>,
     /// Highest block verified so far.
@@ -63,6 +82,11 @@ impl LightClient {
 
     /// Verifies one block (the next) and takes its validator-set change, if any.
     pub fn accept(&mut self, block: &BlockView) -> Result<(), ClientError> {
+        self.accept_header(&CertifiedHeader::of(block))
+    }
+
+    /// [`LightClient::accept`] for a header kept without its transactions (audit bundles).
+    pub fn accept_header(&mut self, block: &CertifiedHeader) -> Result<(), ClientError> {
         let h = block.header.height;
         if h != self.height + 1 {
             return Err(unverified(h, format!("expected block {}", self.height + 1)));

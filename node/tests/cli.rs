@@ -8,20 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{init, key, NodeProc, BIN};
-
-fn kuai_bin() -> PathBuf {
-    let path = Path::new(BIN).with_file_name("kuai");
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "kuai-client", "--bin", "kuai"])
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "building the kuai CLI failed");
-    }
-    path
-}
+use common::{init, key, kuai_bin, NodeProc};
 
 struct Cli {
     bin: PathBuf,

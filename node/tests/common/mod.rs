@@ -144,3 +144,17 @@ pub fn testnet(dir: &Path, n: usize, chain_id: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The `kuai` CLI next to `kuai-node` (built by scripts/test.sh; built here if missing).
+pub fn kuai_bin() -> std::path::PathBuf {
+    let path = std::path::Path::new(BIN).with_file_name("kuai");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "kuai-client", "--bin", "kuai"])
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "building the kuai CLI failed");
+    }
+    path
+}
