@@ -104,7 +104,7 @@ fn csv_of<T>(rows: &[T], header: &[&str], cells: impl Fn(&T) -> Vec<String>) -> 
     for r in rows {
         w.write_record(cells(r))?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow!(e.to_string()))?)
+    w.into_inner().map_err(|e| anyhow!(e.to_string()))
 }
 
 fn tables(r: &Records) -> Result<[(String, Vec<u8>); 3]> {
