@@ -360,7 +360,7 @@ pub async fn export(c: &Client, sel: Selection, out: &Path) -> Result<()> {
         out.join("manifest.json"),
         serde_json::to_vec_pretty(&manifest)?,
     )?;
-    println!(
+    out!(
         "exported {} requests, {} grants, {} access events with proofs and {} headers to {}",
         manifest.counts[0],
         manifest.counts[1],

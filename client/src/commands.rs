@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::cli::*;
 
 fn print<T: Serialize>(v: &T) -> Result<i32> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    out!("{}", serde_json::to_string_pretty(v)?);
     Ok(0)
 }
 
@@ -91,7 +91,7 @@ async fn send(
     let stx = build(&mut b);
     let hash = client.submit(&stx).await?;
     if signer.no_wait {
-        println!("submitted {hash}");
+        out!("submitted {hash}");
         return Ok(0);
     }
     match client
@@ -99,9 +99,9 @@ async fn send(
         .await
     {
         Ok(r) => {
-            println!("committed {hash} in block {}", r.height);
+            out!("committed {hash} in block {}", r.height);
             for e in &r.events {
-                println!("  event: {}", serde_json::to_string(e)?);
+                out!("  event: {}", serde_json::to_string(e)?);
             }
             Ok(0)
         }
@@ -125,8 +125,8 @@ fn id_check(value: &str) -> i32 {
         identifiers::check_resident_id(value),
         identifiers::check_credit_code(value),
     ) {
-        (Ok(v), _) => println!("valid resident ID number {v}"),
-        (_, Ok(v)) => println!("valid unified social credit code {v}"),
+        (Ok(v), _) => out!("valid resident ID number {v}"),
+        (_, Ok(v)) => out!("valid unified social credit code {v}"),
         (Err(r), Err(c)) => {
             if value.trim().chars().take(17).all(|ch| ch.is_ascii_digit()) {
                 eprintln!("{r}\n{c}");
@@ -171,11 +171,11 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Keys(KeysCmd::New { out }) => {
             let k = Keypair::generate();
             keyfile::write(&out, &k).map_err(|e| anyhow!(e))?;
-            println!("{}", k.public());
+            out!("{}", k.public());
             Ok(0)
         }
         Cmd::Keys(KeysCmd::Show { file }) => {
-            println!("{}", read_key(&file)?.public());
+            out!("{}", read_key(&file)?.public());
             Ok(0)
         }
         Cmd::Id(IdCmd::Check { value }) => Ok(id_check(&value)),
@@ -247,7 +247,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Audit(AuditCmd::Verify { path, genesis }) => {
             match crate::audit::verify(&path, &genesis) {
                 Ok(counts) => {
-                    println!("verified: {} requests, {} grants, {} access events; every proof, certificate and table checks out", counts[0], counts[1], counts[2]);
+                    out!("verified: {} requests, {} grants, {} access events; every proof, certificate and table checks out", counts[0], counts[1], counts[2]);
                     Ok(0)
                 }
                 Err(e) => {
@@ -264,9 +264,9 @@ async fn dispatch(cli: Cli) -> Result<i32> {
                 .collect::<Result<Vec<_>>>()?;
             let report = crate::bench::run(nodes, &args).await?;
             if args.json {
-                println!("{}", serde_json::to_string(&report)?);
+                out!("{}", serde_json::to_string(&report)?);
             } else {
-                println!(
+                out!(
                     "offered {} accepted {} committed {} ({} bytes/tx)\ncommitted {:.1} tx/s; submit-to-commit p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\nnode RSS (MiB): {:?}",
                     report.offered, report.accepted, report.committed, report.avg_tx_bytes, report.committed_tps, report.p50_ms, report.p99_ms, report.max_ms, report.rss_mb
                 );
@@ -543,7 +543,7 @@ async fn agreement(c: &Client, w: u64, cmd: AgreementCmd) -> Result<i32> {
             quota_rows,
         } => {
             let digest = file_digest(&text_file)?;
-            println!("agreement digest {digest}");
+            out!("agreement digest {digest}");
             let p = ProposeAgreement {
                 entry_id: entry,
                 applicant,
@@ -696,7 +696,7 @@ async fn events(c: &Client, args: crate::cli::EventsArgs) -> Result<i32> {
             }
         };
         match next {
-            Some(Ok(e)) => println!("{}", serde_json::to_string(&e)?),
+            Some(Ok(e)) => out!("{}", serde_json::to_string(&e)?),
             Some(Err(e)) => return Err(anyhow!(e)),
             None => return Ok(0),
         }
