@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use kuai_types::api::{
-    Account, BatchResult, BlockSummary, BlockTxIds, BlockView, ErrorBody, Status, SubmitTx,
-    SubmitTxs, Submitted, SubmittedBatch, TxState, TxView,
+    Account, BatchResult, BlockSummary, BlockTxIds, BlockView, Status, SubmitTx, SubmitTxs,
+    Submitted, SubmittedBatch, TxState, TxView,
 };
 use kuai_types::model::{
     AccessEvent, Agreement, CatalogEntry, CatalogEntryVersion, DataElement, Grant, HolidayCalendar,
@@ -96,18 +96,7 @@ impl Client {
             source: e,
         })?;
         if !status.is_success() {
-            return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
-                Ok(b) => ClientError::Api {
-                    status: status.as_u16(),
-                    code: b.error.code,
-                    message: b.error.message,
-                },
-                Err(_) => ClientError::Api {
-                    status: status.as_u16(),
-                    code: "http".into(),
-                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                },
-            });
+            return Err(crate::error::api_error(status.as_u16(), &bytes));
         }
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
             url,
@@ -454,18 +443,7 @@ impl Client {
             source: e,
         })?;
         if !status.is_success() {
-            return Err(match serde_json::from_str::<ErrorBody>(&text) {
-                Ok(b) => ClientError::Api {
-                    status: status.as_u16(),
-                    code: b.error.code,
-                    message: b.error.message,
-                },
-                Err(_) => ClientError::Api {
-                    status: status.as_u16(),
-                    code: "http".into(),
-                    message: text.chars().take(200).collect(),
-                },
-            });
+            return Err(crate::error::api_error(status.as_u16(), text.as_bytes()));
         }
         Ok(text)
     }

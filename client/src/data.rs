@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kuai_types::api::ErrorBody;
 use kuai_types::gateway::{
     DataFormat, DatasetInfo, FetchRequest, Filter, GatewayScorecard, SignedFetch, HEADER_ACCESS_TX,
     HEADER_GRANT, HEADER_QUERY_DIGEST, HEADER_ROWS,
@@ -58,27 +57,10 @@ fn http() -> Result<reqwest::Client, ClientError> {
         })
 }
 
-async fn failure(url: &str, resp: reqwest::Response) -> ClientError {
+async fn failure(_url: &str, resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap_or_default();
-    match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(b) => ClientError::Api {
-            status,
-            code: b.error.code,
-            message: b.error.message,
-        },
-        Err(_) => ClientError::Api {
-            status,
-            code: "http".into(),
-            message: format!(
-                "{url}: {}",
-                String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .take(200)
-                    .collect::<String>()
-            ),
-        },
-    }
+    crate::error::api_error(status, &bytes)
 }
 
 fn header_hash(resp: &reqwest::Response, name: &str, url: &str) -> Result<Hash, ClientError> {

@@ -37,3 +37,20 @@ impl ClientError {
         matches!(self, ClientError::Api { status: 404, .. })
     }
 }
+
+/// The error a node answered with: its JSON error body, or the first 200 characters of
+/// whatever else it sent.
+pub(crate) fn api_error(status: u16, bytes: &[u8]) -> ClientError {
+    match serde_json::from_slice::<kuai_types::api::ErrorBody>(bytes) {
+        Ok(b) => ClientError::Api {
+            status,
+            code: b.error.code,
+            message: b.error.message,
+        },
+        Err(_) => ClientError::Api {
+            status,
+            code: "http".into(),
+            message: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+        },
+    }
+}

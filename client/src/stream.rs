@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use kuai_types::api::{ErrorBody, EventRecord};
+use kuai_types::api::EventRecord;
 
 use crate::error::ClientError;
 
@@ -138,18 +138,7 @@ impl State {
         let status = resp.status();
         if !status.is_success() {
             let bytes = resp.bytes().await.unwrap_or_default();
-            return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
-                Ok(b) => ClientError::Api {
-                    status: status.as_u16(),
-                    code: b.error.code,
-                    message: b.error.message,
-                },
-                Err(_) => ClientError::Api {
-                    status: status.as_u16(),
-                    code: "http".into(),
-                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                },
-            });
+            return Err(crate::error::api_error(status.as_u16(), &bytes));
         }
         Ok(Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec()))))
     }
