@@ -344,7 +344,7 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
         if (all_sent && latencies.len() >= accepted) || Instant::now() > deadline {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     bar.finish_and_clear();
     let mut accepted = 0;

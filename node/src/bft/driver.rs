@@ -289,7 +289,7 @@ impl Driver {
     }
 
     /// Builds our proposal once the block interval passed and transactions wait (or the
-    /// empty-block interval passed); polls every 10 ms meanwhile.
+    /// empty-block interval passed); polls every 2 ms meanwhile.
     fn try_propose(&mut self) {
         let Some((height, round)) = self.to_propose else {
             return;
@@ -305,7 +305,7 @@ impl Driver {
         if !ready {
             let tx = self.internal.clone();
             tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                tokio::time::sleep(Duration::from_millis(2)).await;
                 let _ = tx.send(Internal::TryPropose);
             });
             return;
