@@ -9,38 +9,10 @@ use std::time::Duration;
 use common::{init, key, NodeProc};
 use futures::StreamExt;
 use kuai_client::types::api::EventRecord;
-use kuai_client::types::model::{
-    CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
-};
 use kuai_client::types::Event;
 use kuai_client::{Client, EventFilter, TxBuilder};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn spec(name: &str) -> CatalogEntrySpec {
-    CatalogEntrySpec {
-        name: name.into(),
-        classification: "population/basic".into(),
-        security_grade: 2,
-        format: "csv".into(),
-        fields: ["id_number", "name"]
-            .iter()
-            .map(|f| FieldSpec {
-                name: f.to_string(),
-                sensitivity: Sensitivity::Sensitive,
-                masking: MaskingRule::IdNumber,
-                element_code: None,
-            })
-            .collect(),
-        update_frequency: "daily".into(),
-        share_type: ShareType::Conditional,
-        legal_basis: None,
-        share_methods: vec![ShareMethod::Api],
-        open_mode: OpenMode::OnApplication,
-        usage_requirements: "stated purpose only".into(),
-        approval_threshold: None,
-    }
-}
 
 /// Every event of blocks 1..=head, read from the blocks and their receipts.
 async fn ledger_events(c: &Client) -> Vec<EventRecord> {
@@ -143,7 +115,11 @@ async fn take(
 async fn register(c: &Client, b: &mut TxBuilder, names: &[String]) {
     let mut last = None;
     for n in names {
-        last = Some(c.submit(&b.register_catalog_entry(spec(n))).await.unwrap());
+        last = Some(
+            c.submit(&b.register_catalog_entry(common::entry_spec(n)))
+                .await
+                .unwrap(),
+        );
     }
     if let Some(h) = last {
         c.wait_for_commit(&h, WAIT).await.unwrap();

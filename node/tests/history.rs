@@ -7,38 +7,10 @@ use std::time::Duration;
 
 use common::{init, key, NodeProc};
 use kuai_client::types::api::EventRecord;
-use kuai_client::types::model::{
-    CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
-};
 use kuai_client::types::Event;
 use kuai_client::{Client, ListQuery, TxBuilder};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn spec(name: &str) -> CatalogEntrySpec {
-    CatalogEntrySpec {
-        name: name.into(),
-        classification: "population/basic".into(),
-        security_grade: 2,
-        format: "csv".into(),
-        fields: ["id_number", "name"]
-            .iter()
-            .map(|f| FieldSpec {
-                name: f.to_string(),
-                sensitivity: Sensitivity::Sensitive,
-                masking: MaskingRule::IdNumber,
-                element_code: None,
-            })
-            .collect(),
-        update_frequency: "daily".into(),
-        share_type: ShareType::Conditional,
-        legal_basis: None,
-        share_methods: vec![ShareMethod::Api],
-        open_mode: OpenMode::OnApplication,
-        usage_requirements: "stated purpose only".into(),
-        approval_threshold: None,
-    }
-}
 
 /// Every page of a history, following `next`.
 async fn all_pages(c: &Client, code: &str, base: &ListQuery) -> (Vec<EventRecord>, usize) {
@@ -74,14 +46,20 @@ async fn history_pages_ranges_and_csv() {
     let mut receipts = Vec::new();
     for i in 0..5 {
         receipts.push(
-            c.submit_and_wait(&health.register_catalog_entry(spec(&format!("H{i}"))), WAIT)
-                .await
-                .unwrap(),
+            c.submit_and_wait(
+                &health.register_catalog_entry(common::entry_spec(&format!("H{i}"))),
+                WAIT,
+            )
+            .await
+            .unwrap(),
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let m = c
-        .submit_and_wait(&market.register_catalog_entry(spec("M")), WAIT)
+        .submit_and_wait(
+            &market.register_catalog_entry(common::entry_spec("M")),
+            WAIT,
+        )
         .await
         .unwrap();
     let (entry, code) = match &receipts[0].events[0] {

@@ -158,3 +158,31 @@ pub fn kuai_bin() -> std::path::PathBuf {
     }
     path
 }
+
+/// A conditional, open-on-application catalog entry with two sensitive fields
+/// (`id_number`, `name`), for tests that need any entry.
+pub fn entry_spec(name: &str) -> kuai_client::types::model::CatalogEntrySpec {
+    use kuai_client::types::model::*;
+    CatalogEntrySpec {
+        name: name.into(),
+        classification: "population/basic".into(),
+        security_grade: 2,
+        format: "csv".into(),
+        fields: ["id_number", "name"]
+            .iter()
+            .map(|f| FieldSpec {
+                name: f.to_string(),
+                sensitivity: Sensitivity::Sensitive,
+                masking: MaskingRule::IdNumber,
+                element_code: None,
+            })
+            .collect(),
+        update_frequency: "daily".into(),
+        share_type: ShareType::Conditional,
+        legal_basis: None,
+        share_methods: vec![ShareMethod::Api],
+        open_mode: OpenMode::OnApplication,
+        usage_requirements: "stated purpose only".into(),
+        approval_threshold: None,
+    }
+}
