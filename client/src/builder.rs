@@ -237,7 +237,14 @@ impl TxBuilder {
             rows,
             query_digest: query_digest(query),
             purpose: purpose.into(),
+            subjects: vec![],
         }))
+    }
+
+    /// Records an access naming its data subjects by keyed hash
+    /// ([`kuai_types::identifiers::subject_hash`]).
+    pub fn record_access_with_subjects(&mut self, p: RecordAccess) -> SignedTransaction {
+        self.sign(Payload::RecordAccess(p))
     }
 
     pub fn raise_objection(

@@ -84,6 +84,8 @@ pub enum Cmd {
     Data(DataCmd),
     /// Load the consortium with signed transactions and measure committed throughput.
     Bench(crate::bench::BenchArgs),
+    /// Who accessed the records of a person (resident ID number) or company (credit code).
+    WhoAccessed { identifier: String },
     /// Audit bundles: export with proofs, verify offline.
     #[command(subcommand)]
     Audit(AuditCmd),

@@ -467,4 +467,15 @@ impl Client {
     ) -> Result<Page<serde_json::Value>, ClientError> {
         self.get(path, &q.pairs()).await
     }
+
+    /// "Who accessed my data": the access events whose deliveries included the person
+    /// (resident ID number) or company (credit code). The node hashes the number with the
+    /// consortium's subject key; the ledger holds only that keyed hash.
+    pub async fn subject_accesses(
+        &self,
+        identifier: &str,
+    ) -> Result<Vec<AccessEvent>, ClientError> {
+        self.get(&format!("/v1/subjects/{identifier}/accesses"), &[])
+            .await
+    }
 }

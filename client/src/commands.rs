@@ -256,6 +256,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
                 }
             }
         }
+        Cmd::WhoAccessed { identifier } => print(&c.subject_accesses(&identifier).await?),
         Cmd::Bench(args) => {
             let nodes = cli
                 .node

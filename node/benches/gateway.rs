@@ -131,7 +131,7 @@ fn gateway(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let gw = Arc::new(Gateway::open(&gcfg.resolved(dir), chain.clone()).unwrap());
+    let gw = Arc::new(Gateway::open(&gcfg.resolved(dir), chain.clone(), None).unwrap());
     let _guard = rt.enter();
     gw.spawn_recorders();
     // The engine: commit what waits every 100 ms.

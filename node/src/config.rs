@@ -32,6 +32,12 @@ pub struct NodeConfig {
     /// The data gateway: local datasets served under grants (see `crate::gateway`).
     #[serde(default)]
     pub gateway: Option<crate::gateway::GatewayConfig>,
+    /// The consortium's subject key (32 bytes, hex): keyed hashes of the persons and
+    /// companies in delivered records, so `/v1/subjects/{id}/accesses` can answer "who
+    /// accessed my data" while the ledger holds no raw identifier. The same on every
+    /// member node; generated with the genesis and handed to members out of band.
+    #[serde(default)]
+    pub subject_key_file: Option<PathBuf>,
 }
 
 /// Where this validator listens and which validators it dials.
@@ -139,7 +145,23 @@ impl NodeConfig {
                 *p = base.join(&*p);
             }
         }
+        if let Some(p) = cfg.subject_key_file.as_mut().filter(|p| p.is_relative()) {
+            *p = base.join(&*p);
+        }
         Ok(cfg)
+    }
+
+    /// The subject key named by `subject_key_file`, if any.
+    pub fn subject_key(&self) -> Result<Option<[u8; 32]>, NodeError> {
+        self.subject_key_file
+            .as_ref()
+            .map(|p| {
+                crate::gateway::read_secret(p).map_err(|e| NodeError::Config {
+                    path: p.display().to_string(),
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
     }
 
     pub fn save(&self, path: &Path) -> Result<(), NodeError> {

@@ -92,6 +92,7 @@ pub(crate) fn write_genesis(
     let genesis_json =
         serde_json::to_string_pretty(&spec).map_err(|e| NodeError::Genesis(e.to_string()))?;
     std::fs::write(dir.join("genesis.json"), genesis_json + "\n")?;
+    crate::gateway::ensure_secret(&keys_dir.join("subject.secret"))?;
     Ok(made)
 }
 
@@ -123,6 +124,7 @@ pub fn init(opts: &InitOptions) -> Result<PathBuf, NodeError> {
         p2p: None,
         consensus: Default::default(),
         gateway: None,
+        subject_key_file: Some("keys/subject.secret".into()),
     };
     cfg.save(&config_path)?;
     Ok(config_path)

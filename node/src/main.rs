@@ -158,7 +158,12 @@ async fn main() -> Result<()> {
             init_logging(&cfg.log_format);
             let running = node::start(&cfg, Arc::new(WallClock)).await?;
             let base = config.parent().unwrap_or(Path::new("."));
-            kuai_node::gateway::start(cfg.gateway.as_ref(), base, &running.chain)?;
+            kuai_node::gateway::start(
+                cfg.gateway.as_ref(),
+                base,
+                &running.chain,
+                cfg.subject_key()?,
+            )?;
             println!("kuai-node: API on http://{}", running.api_addr);
             running.wait().await?;
             Ok(())
@@ -220,6 +225,9 @@ async fn run_dev(data_dir: PathBuf, api: SocketAddr, validators: usize) -> Resul
         Some(&dev::datasets::gateway_config()),
         &data_dir,
         &first.chain,
+        Some(kuai_node::gateway::read_secret(
+            &data_dir.join("keys/subject.secret"),
+        )?),
     )?;
     let others: Vec<String> = nodes
         .iter()

@@ -153,12 +153,14 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
             None,
         ),
     };
+    let subject_key = cfg.subject_key()?;
     let app = api::router(AppState {
         chain: chain.clone(),
         full,
         max_block_txs: cfg.producer.max_block_txs,
         gossip: gossip.clone(),
         metrics: metrics.clone(),
+        subject_key,
     });
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     tracing::info!(api = %format!("http://{api_addr}"), bft = cfg.p2p.is_some(), "node started");

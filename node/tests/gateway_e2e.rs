@@ -257,7 +257,7 @@ district = "required"
         })
         .collect();
     assert_eq!(clean.len(), VALID_ROWS);
-    for (masked, raw) in rows.iter().zip(clean) {
+    for (masked, raw) in rows.iter().zip(clean.iter()) {
         let cells: Vec<&str> = masked.split(',').collect();
         check_masked_row(&cells);
         let raw: Vec<&str> = raw.split(',').collect();
@@ -288,6 +288,26 @@ district = "required"
     assert_eq!((ev.rows, ev.purpose.as_str()), (100, PURPOSE));
     assert_eq!(ev.fields, o.fields);
     assert_eq!(cu.grant(grant).await.unwrap().rows_used, 100);
+
+    // Who accessed my data: a delivered person finds this delivery by their ID number, on
+    // the using department's node; the ledger holds only keyed hashes, never the number.
+    let first_raw: Vec<&str> = clean[0].split(',').collect();
+    let person = first_raw[0];
+    let found = cu.subject_accesses(person).await.unwrap();
+    assert_eq!(found.len(), 1, "one delivery included {person}");
+    assert_eq!(
+        (found[0].id, found[0].purpose.as_str(), found[0].accessor),
+        (ev.id, PURPOSE, civil_key.public())
+    );
+    assert_eq!(found[0].subjects, 100);
+    let tx_json = serde_json::to_string(&cu.tx(&got.access_tx).await.unwrap()).unwrap();
+    assert!(!tx_json.contains(person), "the raw ID number is on chain");
+    let stranger = kuai_client::identifiers::complete_resident_id("11010519491231002");
+    assert!(cu.subject_accesses(&stranger).await.unwrap().is_empty());
+    assert!(matches!(
+        cu.subject_accesses("12345").await,
+        Err(ClientError::Api { status: 400, .. })
+    ));
 
     // The CLI, as a separate process, when it is built next to kuai-node.
     let cli = Path::new(BIN).with_file_name("kuai");

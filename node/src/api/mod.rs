@@ -17,6 +17,7 @@ mod oversight;
 mod params;
 mod records;
 mod search;
+mod subjects;
 
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     /// Admitted transactions to gossip to the other validators (BFT engine only).
     pub gossip: Option<tokio::sync::mpsc::UnboundedSender<kuai_types::SignedTransaction>>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The consortium's subject key, when this node holds it (see `subjects`).
+    pub subject_key: Option<[u8; 32]>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -64,6 +67,10 @@ pub fn router(state: AppState) -> Router {
             get(oversight::org_scorecard),
         )
         .route("/scorecards", get(oversight::scorecards))
+        .route(
+            "/subjects/{identifier}/accesses",
+            get(subjects::subject_accesses),
+        )
         .route("/catalog/{id}/versions", get(oversight::entry_versions))
         .route("/catalog/{id}/history", get(history::entry))
         .route(

@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use super::gateway;
 use super::search;
-use super::{batch, events, governance, history, ledger, oversight, records};
+use super::{batch, events, governance, history, ledger, oversight, records, subjects};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,7 +14,7 @@ use super::{batch, events, governance, history, ledger, oversight, records};
         records::organizations, records::organization, records::catalog, records::catalog_entry,
         records::share_requests, records::share_request, records::grants, records::grant,
         records::access_events, records::access_event,
-        oversight::entry_versions, oversight::data_element, oversight::objections, oversight::objection,
+        subjects::subject_accesses, oversight::entry_versions, oversight::data_element, oversight::objections, oversight::objection,
         oversight::agreements, oversight::agreement, oversight::scorecards, oversight::org_scorecard,
         governance::proposals, governance::proposal, governance::validators, governance::parameters, governance::calendar,
         search::search, search::calendars,

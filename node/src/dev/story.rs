@@ -54,6 +54,7 @@ fn access(
         rows,
         query_digest: Hash::tagged(b"kuai/query/v1", &[query.as_bytes()]),
         purpose: purpose.into(),
+        subjects: vec![],
     }))
 }
 

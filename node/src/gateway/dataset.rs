@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use kuai_types::gateway::DatasetInfo;
 use kuai_types::model::CatalogEntry;
 
-use super::config::DatasetBinding;
+use super::config::{DatasetBinding, FieldCheck};
 use super::validate::{Tally, Validator};
 use super::{source, GatewayError};
 
@@ -20,6 +20,8 @@ pub struct Dataset {
     width: usize,
     cells: Vec<Box<str>>,
     pub info: DatasetInfo,
+    /// Columns holding a data subject's identifier (resident ID or credit code checks).
+    pub subject_columns: Vec<usize>,
 }
 
 impl Dataset {
@@ -68,7 +70,19 @@ impl Dataset {
             excluded_by_reason: tally.by_reason,
             examples: tally.examples,
         };
+        let subject_columns = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                matches!(
+                    binding.checks.get(*f),
+                    Some(FieldCheck::ResidentId | FieldCheck::CreditCode)
+                )
+            })
+            .map(|(i, _)| i)
+            .collect();
         Ok(Dataset {
+            subject_columns,
             entry_id: entry.id,
             provider: entry.provider.clone(),
             index: fields

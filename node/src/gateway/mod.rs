@@ -109,6 +109,8 @@ pub enum GatewayError {
 pub struct Gateway {
     chain: Arc<Chain>,
     secret: [u8; 32],
+    /// The consortium's subject key: deliveries name their data subjects by keyed hash.
+    subject_key: Option<[u8; 32]>,
     datasets: BTreeMap<u64, Arc<Dataset>>,
     /// One recorder per providing organization (by credit code).
     recorders: HashMap<String, Arc<Recorder>>,
@@ -116,7 +118,8 @@ pub struct Gateway {
     replay: Mutex<ReplayCache>,
 }
 
-fn read_secret(path: &Path) -> Result<[u8; 32], GatewayError> {
+/// Reads a 32-byte secret written by [`ensure_secret`] (64 hex characters).
+pub fn read_secret(path: &Path) -> Result<[u8; 32], GatewayError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| GatewayError::Config(format!("cannot read secret {}: {e}", path.display())))?;
     let bytes = hex::decode(text.trim()).ok().filter(|b| b.len() == 32);
@@ -147,7 +150,11 @@ pub fn ensure_secret(path: &Path) -> Result<(), NodeError> {
 impl Gateway {
     /// Loads every bound dataset (checking it against its entry on chain) and creates the
     /// recorders. `cfg` paths must be resolved. Does not spawn anything.
-    pub fn open(cfg: &GatewayConfig, chain: Arc<Chain>) -> Result<Gateway, GatewayError> {
+    pub fn open(
+        cfg: &GatewayConfig,
+        chain: Arc<Chain>,
+        subject_key: Option<[u8; 32]>,
+    ) -> Result<Gateway, GatewayError> {
         let secret = read_secret(&cfg.secret_file)?;
         let store = chain.store();
         let mut datasets = BTreeMap::new();
@@ -198,6 +205,7 @@ impl Gateway {
         Ok(Gateway {
             chain,
             secret,
+            subject_key,
             datasets,
             recorders,
             quota: Mutex::new(QuotaBook::default()),
@@ -331,11 +339,16 @@ pub fn start(
     cfg: Option<&GatewayConfig>,
     base: &Path,
     chain: &Arc<Chain>,
+    subject_key: Option<[u8; 32]>,
 ) -> Result<Option<Arc<Gateway>>, GatewayError> {
     let Some(cfg) = cfg else {
         return Ok(None);
     };
-    let gw = Arc::new(Gateway::open(&cfg.resolved(base), chain.clone())?);
+    let gw = Arc::new(Gateway::open(
+        &cfg.resolved(base),
+        chain.clone(),
+        subject_key,
+    )?);
     gw.spawn_recorders();
     install(gw.clone());
     tracing::info!(datasets = gw.datasets.len(), "data gateway started");

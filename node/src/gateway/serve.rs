@@ -16,9 +16,10 @@ use kuai_runtime::keys;
 use kuai_types::gateway::{
     DataFormat, FetchRequest, FilterOp, SignedFetch, MAX_FETCH_ROWS, MAX_FILTERS,
 };
+use kuai_types::identifiers::subject_hash;
 use kuai_types::masking::{mask, GrantMaskKey};
 use kuai_types::model::{Grant, MaskingRule, Organization};
-use kuai_types::payload::RecordAccess;
+use kuai_types::payload::{RecordAccess, MAX_SUBJECTS};
 use kuai_types::Hash;
 
 use super::dataset::Dataset;
@@ -192,7 +193,8 @@ impl Gateway {
                 found: r.purpose.clone(),
             });
         }
-        let rows = select(&dataset, &filters, r.offset, r.limit);
+        let mut rows = select(&dataset, &filters, r.offset, r.limit);
+        let subjects = self.subjects(&dataset, &mut rows);
         let digest = r.digest();
         {
             let mut book = self.quota.lock().unwrap_or_else(|p| p.into_inner());
@@ -231,6 +233,7 @@ impl Gateway {
             rows: rows.len() as u64,
             query_digest: digest,
             purpose: r.purpose.clone(),
+            subjects,
         };
         let delivery = Delivery {
             dataset,
@@ -253,6 +256,35 @@ impl Gateway {
 }
 
 /// Rows passing every filter, after skipping `offset` of them, at most `limit`.
+impl Gateway {
+    /// The keyed hashes of the data subjects in `rows` (their identifier columns); the
+    /// page is cut where one more row would name more than `MAX_SUBJECTS` subjects.
+    fn subjects(&self, d: &Dataset, rows: &mut Vec<u32>) -> Vec<Hash> {
+        let Some(key) = &self.subject_key else {
+            return Vec::new();
+        };
+        if d.subject_columns.is_empty() {
+            return Vec::new();
+        }
+        let mut set = std::collections::BTreeSet::new();
+        let mut kept = 0;
+        for &row in rows.iter() {
+            let add: Vec<Hash> = d
+                .subject_columns
+                .iter()
+                .filter_map(|&c| subject_hash(key, d.cell(row as usize, c)).ok())
+                .collect();
+            if set.len() + add.len() > MAX_SUBJECTS {
+                break;
+            }
+            set.extend(add);
+            kept += 1;
+        }
+        rows.truncate(kept);
+        set.into_iter().collect()
+    }
+}
+
 fn select(
     d: &Dataset,
     filters: &[(usize, &kuai_types::gateway::Filter)],

@@ -335,6 +335,11 @@ impl Store {
         Ok(out)
     }
 
+    /// The raw state value under `key`.
+    pub fn raw_state(&self, key: &[u8]) -> Result<Option<Vec<u8>>, NodeError> {
+        self.raw_get(CF_STATE, key)
+    }
+
     /// Decoded state value under `key`.
     pub fn state_value<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, NodeError> {
         self.get_decoded(CF_STATE, key, MAX_STATE_VALUE_BYTES, "state value")

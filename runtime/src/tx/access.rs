@@ -2,10 +2,11 @@
 //! department (its gateway) or of the grantee; the accessor must be an active member
 //! key of the grantee. Rejected when the grant is missing, revoked or expired, a field
 //! is outside its scope, the purpose differs from the granted one, or the rows or the
-//! deliveries exceed its quota.
+//! deliveries exceed its quota, or it names more than `MAX_SUBJECTS` data subjects. Each
+//! subject's keyed hash is indexed, so a person's accesses can be listed.
 
 use kuai_types::model::AccessEvent;
-use kuai_types::payload::RecordAccess;
+use kuai_types::payload::{RecordAccess, MAX_SUBJECTS};
 use kuai_types::Event;
 
 use super::{grant_record, name_list, signer, text, Signer};
@@ -86,6 +87,15 @@ pub(crate) fn record(
             });
         }
     }
+    if p.subjects.len() > MAX_SUBJECTS {
+        return Err(RuntimeError::InvalidField {
+            field: "subjects",
+            reason: format!(
+                "{} given, at most {MAX_SUBJECTS} per access event",
+                p.subjects.len()
+            ),
+        });
+    }
     grant.rows_used = grant.rows_used.saturating_add(p.rows);
     grant.calls_used += 1;
     st.write(keys::grant(grant.id), &grant);
@@ -103,8 +113,12 @@ pub(crate) fn record(
         purpose: p.purpose.clone(),
         time: ctx.time_ms,
         height: ctx.height,
+        subjects: p.subjects.len() as u32,
     };
     st.write(keys::access_event(id), &event);
+    for subject in &p.subjects {
+        st.put_raw(keys::subject_access(subject, id), Vec::new());
+    }
     let rows = p.rows;
     score(st, &grant.provider, |s| {
         s.accesses_served += 1;

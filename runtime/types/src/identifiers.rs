@@ -132,6 +132,16 @@ pub fn complete_resident_id(first17: &str) -> String {
     )
 }
 
+/// The keyed hash under which the ledger knows a person or a company (the data subject of
+/// a delivered row): HMAC-SHA256 with the consortium's subject key over a domain tag and
+/// the canonical identifier. The raw number never goes on chain; whoever holds the key
+/// (the member nodes) can answer "who accessed my data" for a number presented to it.
+pub fn subject_hash(key: &[u8; 32], identifier: &str) -> Result<crate::Hash, TypesError> {
+    let canonical = check_resident_id(identifier).or_else(|_| check_credit_code(identifier))?;
+    let msg = [b"kuai/subject/v1\0".as_slice(), canonical.as_bytes()].concat();
+    Ok(crate::Hash(crate::masking::hmac_sha256(key, &msg)))
+}
+
 /// Days in a month of the proleptic Gregorian calendar.
 pub fn days_in_month(year: u32, month: u32) -> u32 {
     match month {

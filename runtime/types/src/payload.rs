@@ -146,7 +146,14 @@ pub struct RecordAccess {
     pub rows: u64,
     pub query_digest: Hash,
     pub purpose: String,
+    /// Keyed hashes ([`crate::identifiers::subject_hash`]) of the persons and companies
+    /// whose records were delivered, at most [`MAX_SUBJECTS`].
+    pub subjects: Vec<Hash>,
 }
+
+/// Most data subjects one access event names (keeps a transaction within its size limit;
+/// a gateway delivers identified records in pages of at most this many subjects).
+pub const MAX_SUBJECTS: usize = 1_500;
 
 /// A grantee disputes a datum of the entry it was granted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -20,6 +20,7 @@ pub const SCORECARD: &[u8] = b"sc/";
 pub const CALENDAR: &[u8] = b"cal/";
 pub const DEADLINES: &[u8] = b"dl/";
 pub const COUNTER: &[u8] = b"s/";
+pub const SUBJECT_ACCESS: &[u8] = b"su/";
 pub const PARAMETERS: &[u8] = b"p/parameters";
 pub const VALIDATORS: &[u8] = b"v/current";
 pub const PENDING_VALIDATORS: &[u8] = b"v/pending";
@@ -81,6 +82,14 @@ pub fn calendar(year: i32) -> Vec<u8> {
 pub fn deadlines(day: i64) -> Vec<u8> {
     join(DEADLINES, &day.to_be_bytes())
 }
+/// Index entry: the access event `id` concerned the subject with keyed hash `subject`.
+pub fn subject_access(subject: &crate::hash::Hash, id: u64) -> Vec<u8> {
+    [SUBJECT_ACCESS, &subject.0, &id.to_be_bytes()].concat()
+}
+/// All access events of one subject share this prefix.
+pub fn subject_accesses(subject: &crate::hash::Hash) -> Vec<u8> {
+    [SUBJECT_ACCESS, &subject.0].concat()
+}
 pub fn counter(name: &str) -> Vec<u8> {
     join(COUNTER, name.as_bytes())
 }
@@ -114,6 +123,7 @@ mod tests {
             CALENDAR,
             DEADLINES,
             COUNTER,
+            SUBJECT_ACCESS,
             PARAMETERS,
             VALIDATORS,
             PENDING_VALIDATORS,

@@ -334,6 +334,7 @@ pub fn access(grant_id: u64, accessor: &str, fields: &[&str], rows: u64) -> Payl
         rows,
         query_digest: Hash::tagged(b"q", &[b"select"]),
         purpose: PURPOSE.into(),
+        subjects: vec![],
     })
 }
 

@@ -412,3 +412,33 @@ fn objections_are_answered_or_marked_overdue() {
         (2, 1, 1)
     );
 }
+
+#[test]
+fn an_access_event_indexes_its_subjects_by_keyed_hash_only() {
+    let mut c = with_grant();
+    let key = [7u8; 32];
+    let person = kuai_types::identifiers::complete_resident_id("11010519491231002");
+    let subject = kuai_types::identifiers::subject_hash(&key, &person).unwrap();
+    let mut p = access(1, "police-app", &["name"], 1);
+    if let Payload::RecordAccess(r) = &mut p {
+        r.subjects = vec![subject];
+    }
+    c.ok("health-cdo", p);
+    let ev: AccessEvent = c.read(&keys::access_event(1));
+    assert_eq!(ev.subjects, 1);
+    assert!(c.state.0.contains_key(&keys::subject_access(&subject, 1)));
+    assert!(
+        !c.state
+            .0
+            .values()
+            .any(|v| v.windows(person.len()).any(|w| w == person.as_bytes())),
+        "no raw ID number in state"
+    );
+    let mut too_many = access(1, "police-app", &["name"], 1);
+    if let Payload::RecordAccess(r) = &mut too_many {
+        r.subjects = vec![subject; kuai_types::payload::MAX_SUBJECTS + 1];
+    }
+    let (code, reason) = c.rejected("health-cdo", too_many);
+    assert_eq!(code, "invalid_field");
+    assert!(reason.contains("subjects"), "{reason}");
+}

@@ -132,6 +132,8 @@ pub struct AccessEvent {
     pub purpose: String,
     pub time: TimeMs,
     pub height: u64,
+    /// How many data subjects the delivery concerned (their keyed hashes are indexed).
+    pub subjects: u32,
 }
 
 /// Where a contract-based opening agreement (契约式开放) stands.
