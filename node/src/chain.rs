@@ -40,6 +40,8 @@ pub struct Chain {
     key: Keypair,
     mempool: Mutex<Mempool>,
     head: RwLock<Head>,
+    /// Blocks whose state roots stay provable (0: all).
+    state_history: std::sync::atomic::AtomicU64,
 }
 
 impl Chain {
@@ -75,7 +77,15 @@ impl Chain {
             key,
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
             head: RwLock::new(head),
+            state_history: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// Keep the state tree provable for the last `blocks` heights only (prunes after each
+    /// commit); `None` keeps every height.
+    pub fn set_state_history(&self, blocks: Option<u64>) {
+        self.state_history
+            .store(blocks.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn store(&self) -> &Store {
@@ -273,6 +283,12 @@ impl Chain {
             &p.tree,
             certificate,
         )?;
+        let window = self
+            .state_history
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if window > 0 && head.height > window {
+            self.store.prune_tree(head.height - window)?;
+        }
         let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
         self.pool().remove(&hashes);
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();

@@ -38,6 +38,10 @@ pub struct NodeConfig {
     /// member node; generated with the genesis and handed to members out of band.
     #[serde(default)]
     pub subject_key_file: Option<PathBuf>,
+    /// Keep the state tree's old roots provable for this many blocks (older tree nodes are
+    /// pruned after each commit); absent: keep every height provable.
+    #[serde(default)]
+    pub state_history_blocks: Option<u64>,
 }
 
 /// Where this validator listens and which validators it dials.

@@ -125,6 +125,7 @@ pub fn init(opts: &InitOptions) -> Result<PathBuf, NodeError> {
         consensus: Default::default(),
         gateway: None,
         subject_key_file: Some("keys/subject.secret".into()),
+        state_history_blocks: None,
     };
     cfg.save(&config_path)?;
     Ok(config_path)

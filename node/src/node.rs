@@ -110,6 +110,7 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
         key.clone(),
         cfg.mempool.capacity,
     )?);
+    chain.set_state_history(cfg.state_history_blocks);
     let metrics = Arc::new(Metrics::new());
     let full = Arc::new(Notify::new());
     let listener = TcpListener::bind(cfg.api_addr).await?;

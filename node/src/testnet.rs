@@ -111,6 +111,7 @@ pub fn generate(opts: &TestnetOptions) -> Result<Vec<PathBuf>, NodeError> {
             consensus: ConsensusConfig::default(),
             gateway: None,
             subject_key_file: Some("../keys/subject.secret".into()),
+            state_history_blocks: None,
         };
         let path = node_dir.join(CONFIG_FILE);
         cfg.save(&path)?;

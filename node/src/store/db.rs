@@ -25,7 +25,9 @@ const CF_CERTIFICATES: &str = "certificates";
 const CF_CONSENSUS: &str = "consensus";
 pub(super) const CF_TREE_NODES: &str = "tree_nodes";
 pub(super) const CF_TREE_VALUES: &str = "tree_values";
-const ALL_CFS: [&str; 10] = [
+pub(super) const CF_TREE_STALE: &str = "tree_stale";
+const ALL_CFS: [&str; 11] = [
+    CF_TREE_STALE,
     CF_TREE_NODES,
     CF_TREE_VALUES,
     CF_BLOCKS,
@@ -92,6 +94,11 @@ impl Store {
 
     pub(super) fn cf_handle(&self, name: &str) -> Result<&rocksdb::ColumnFamily, NodeError> {
         self.cf(name)
+    }
+
+    pub(super) fn write_unsynced(&self, batch: WriteBatch) -> Result<(), NodeError> {
+        self.db.write(batch)?;
+        Ok(())
     }
 
     pub(super) fn raw_get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, NodeError> {

@@ -8,9 +8,10 @@
 //!   even when it changes nothing else;
 //! - a key of the tree is `SHA-256(state key)` ([`key_hash`]); its value is the state
 //!   value's bytes (the canonical encoding), so a client re-encodes a typed record to check it;
-//! - nodes and value versions are written in the block's own write batch; no version is
-//!   pruned (the window of old roots is the whole chain), so a proof can be asked for at
-//!   any committed height.
+//! - nodes and value versions are written in the block's own write batch, with an index of
+//!   the nodes each version replaced; with `state_history_blocks = N` in the config, nodes
+//!   no version of the last N needs are pruned after each commit, so proofs are available
+//!   for the last N heights (without it, for every height).
 
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, RootHash, Version};
@@ -19,7 +20,7 @@ use kuai_types::codec;
 use rocksdb::{Direction, IteratorMode, WriteBatch};
 use sha2::Sha256;
 
-use super::db::{Store, CF_TREE_NODES, CF_TREE_VALUES};
+use super::db::{Store, CF_TREE_NODES, CF_TREE_STALE, CF_TREE_VALUES};
 use crate::error::NodeError;
 
 /// The state key every version sets to its height.
@@ -106,7 +107,52 @@ impl Store {
         for ((version, hash), v) in update.node_batch.values() {
             batch.put_cf(values, value_key(hash, *version), codec::encode(v));
         }
+        let stale = self.cf_handle(CF_TREE_STALE)?;
+        for s in &update.stale_node_index_batch {
+            batch.put_cf(
+                stale,
+                [
+                    &s.stale_since_version.to_be_bytes()[..],
+                    &codec::encode(&s.node_key),
+                ]
+                .concat(),
+                [],
+            );
+        }
         Ok(())
+    }
+
+    /// Deletes the tree nodes that no version from `keep_from` on needs (those replaced at
+    /// or before it), so only the roots of the last versions stay provable. Returns how
+    /// many nodes it removed.
+    pub fn prune_tree(&self, keep_from: Version) -> Result<usize, NodeError> {
+        let mut removed = 0;
+        loop {
+            let entries = self.raw_iter(CF_TREE_STALE, IteratorMode::Start, 1024)?;
+            let due: Vec<_> = entries
+                .into_iter()
+                .take_while(|(k, _)| {
+                    k.get(..8)
+                        .and_then(|v| v.try_into().ok())
+                        .map(u64::from_be_bytes)
+                        .is_some_and(|v| v <= keep_from)
+                })
+                .collect();
+            if due.is_empty() {
+                return Ok(removed);
+            }
+            let mut batch = WriteBatch::default();
+            let (nodes, stale) = (
+                self.cf_handle(CF_TREE_NODES)?,
+                self.cf_handle(CF_TREE_STALE)?,
+            );
+            for (k, _) in &due {
+                batch.delete_cf(nodes, &k[8..]);
+                batch.delete_cf(stale, k);
+            }
+            removed += due.len();
+            self.write_unsynced(batch)?;
+        }
     }
 
     /// A state value at `version` with its proof of inclusion (or absence) under that
@@ -123,5 +169,68 @@ impl Store {
             .map_err(tree_err)?;
         let root: RootHash = tree.get_root_hash(version).map_err(tree_err)?;
         Ok((value, proof, kuai_types::Hash(root.0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kuai_types::{Block, BlockHeader, Hash, Keypair};
+
+    fn commit(store: &Store, h: u64, value: &str) {
+        let mut diff = StateDiff::new();
+        diff.insert(b"c/1".to_vec(), Some(value.as_bytes().to_vec()));
+        let (root, tree) = store.state_tree_update(&diff, h).unwrap();
+        let header = BlockHeader {
+            chain_id: "t".into(),
+            height: h,
+            parent_hash: Hash::ZERO,
+            time_ms: h,
+            proposer: Keypair::from_seed("v").public(),
+            tx_root: Hash::ZERO,
+            state_root: root,
+            receipts_root: Hash::ZERO,
+        };
+        store
+            .commit_block(
+                &Block {
+                    header,
+                    txs: vec![],
+                },
+                &[],
+                &[],
+                &diff,
+                &tree,
+                None,
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn proofs_hold_per_version_and_pruning_keeps_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for h in 0..6 {
+            commit(&store, h, &format!("v{h}"));
+        }
+        for h in 0..6 {
+            let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
+            assert_eq!(value.as_deref(), Some(format!("v{h}").as_bytes()));
+            proof
+                .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
+                .unwrap();
+        }
+        let removed = store.prune_tree(4).unwrap();
+        assert!(removed > 0);
+        for h in 4..6 {
+            let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
+            proof
+                .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
+                .unwrap();
+        }
+        assert!(
+            store.state_proof(b"c/1", 1).is_err(),
+            "version 1 is outside the window"
+        );
     }
 }
