@@ -13,13 +13,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kuai_node::chain::Chain;
 use kuai_node::config::ProducerConfig;
-use kuai_node::dev::datasets::{gateway_config, write_population};
+use kuai_node::dev::datasets::{gateway_config, population_spec, write_population};
 use kuai_node::gateway::{ensure_secret, Gateway};
 use kuai_node::init::{self, InitOptions, DEV_TEMPLATE};
 use kuai_types::gateway::{DataFormat, FetchRequest};
-use kuai_types::model::{
-    CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
-};
 use kuai_types::payload::{ApproveShareRequest, RegisterCatalogEntry, SubmitShareRequest};
 use kuai_types::{keyfile, Keypair, Payload, Transaction};
 
@@ -30,34 +27,6 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64
-}
-
-fn spec() -> CatalogEntrySpec {
-    let f = |name: &str, masking| FieldSpec {
-        name: name.into(),
-        sensitivity: Sensitivity::Sensitive,
-        masking,
-        element_code: None,
-    };
-    CatalogEntrySpec {
-        name: "Resident population basic information".into(),
-        classification: "population/basic".into(),
-        security_grade: 3,
-        format: "csv".into(),
-        fields: vec![
-            f("id_number", MaskingRule::IdNumber),
-            f("name", MaskingRule::Name),
-            f("birth_date", MaskingRule::Generalize),
-            f("district", MaskingRule::None),
-        ],
-        update_frequency: "daily".into(),
-        share_type: ShareType::Conditional,
-        legal_basis: Some("Resident Identity Card Law art. 6 (not opened)".into()),
-        share_methods: vec![ShareMethod::Api],
-        open_mode: OpenMode::NotOpen,
-        usage_requirements: "stated purpose only".into(),
-        approval_threshold: None,
-    }
 }
 
 /// Runs one transaction to commit on the chain (one block).
@@ -96,7 +65,9 @@ fn gateway(c: &mut Criterion) {
         &chain,
         &key("police-cdo"),
         0,
-        Payload::RegisterCatalogEntry(RegisterCatalogEntry { spec: spec() }),
+        Payload::RegisterCatalogEntry(RegisterCatalogEntry {
+            spec: population_spec(),
+        }),
     );
     run(
         &chain,

@@ -15,44 +15,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{key, NodeProc, BIN};
 use kuai_client::types::gateway::{DataFormat, FetchRequest, Filter, SignedFetch};
-use kuai_client::types::model::{
-    CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
-};
 use kuai_client::types::{Event, Receipt};
 use kuai_client::{Client, ClientError, FetchOptions, Fetched, Keypair, ListQuery, TxBuilder};
-use kuai_node::dev::datasets::{write_population, DISTRICTS, POPULATION_DIRTY};
+use kuai_node::dev::datasets::{population_spec, write_population, DISTRICTS, POPULATION_DIRTY};
 
 const WAIT: Duration = Duration::from_secs(30);
 const PURPOSE: &str = "Subsistence allowance eligibility checks";
 const VALID_ROWS: usize = 2_000;
-
-fn population_spec() -> CatalogEntrySpec {
-    let f = |name: &str, masking| FieldSpec {
-        name: name.into(),
-        sensitivity: Sensitivity::Sensitive,
-        masking,
-        element_code: None,
-    };
-    CatalogEntrySpec {
-        name: "Resident population basic information".into(),
-        classification: "population/basic".into(),
-        security_grade: 3,
-        format: "csv".into(),
-        fields: vec![
-            f("id_number", MaskingRule::IdNumber),
-            f("name", MaskingRule::Name),
-            f("birth_date", MaskingRule::Generalize),
-            f("district", MaskingRule::None),
-        ],
-        update_frequency: "daily".into(),
-        share_type: ShareType::Conditional,
-        legal_basis: Some("Resident Identity Card Law art. 6 (not opened)".into()),
-        share_methods: vec![ShareMethod::Api],
-        open_mode: OpenMode::NotOpen,
-        usage_requirements: "stated purpose only".into(),
-        approval_threshold: None,
-    }
-}
 
 fn first_id(r: &Receipt) -> u64 {
     r.events

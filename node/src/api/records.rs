@@ -85,10 +85,9 @@ pub(super) fn record<T: DeserializeOwned + serde::Serialize>(
     q: Result<Query<ProofQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(q) = q?;
-    let json = |v: &dyn erased_json::ToJson| v.to_json();
     if !q.proof.unwrap_or(false) {
         let Json(v) = one::<T>(s, key, what)?;
-        return Ok(Json(json(&v)?));
+        return Ok(Json(to_json(&v)?));
     }
     let store = s.chain.store();
     let height = s.chain.head().height;
@@ -127,25 +126,14 @@ pub(super) fn record<T: DeserializeOwned + serde::Serialize>(
             certificate: store.certificate(height)?,
         },
     };
-    Ok(Json(json(&proven)?))
+    Ok(Json(to_json(&proven)?))
 }
 
-mod erased_json {
-    use crate::error::NodeError;
-
-    /// JSON of any serializable value (object-safe, for one helper over many types).
-    pub trait ToJson {
-        fn to_json(&self) -> Result<serde_json::Value, NodeError>;
-    }
-
-    impl<T: serde::Serialize> ToJson for T {
-        fn to_json(&self) -> Result<serde_json::Value, NodeError> {
-            serde_json::to_value(self).map_err(|e| NodeError::Corrupt {
-                what: "record".into(),
-                reason: e.to_string(),
-            })
-        }
-    }
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, NodeError> {
+    serde_json::to_value(v).map_err(|e| NodeError::Corrupt {
+        what: "record".into(),
+        reason: e.to_string(),
+    })
 }
 
 #[utoipa::path(get, path = "/v1/organizations", tag = "records", params(ListParams),

@@ -339,6 +339,37 @@ pub fn gateway_config() -> GatewayConfig {
     }
 }
 
+/// The catalog entry the generated population dataset fits (its four columns with
+/// their masking rules), for tests and benchmarks that publish it themselves.
+pub fn population_spec() -> kuai_types::model::CatalogEntrySpec {
+    use kuai_types::model::*;
+    let f = |name: &str, masking| FieldSpec {
+        name: name.into(),
+        sensitivity: Sensitivity::Sensitive,
+        masking,
+        element_code: None,
+    };
+    CatalogEntrySpec {
+        name: "Resident population basic information".into(),
+        classification: "population/basic".into(),
+        security_grade: 3,
+        format: "csv".into(),
+        fields: vec![
+            f("id_number", MaskingRule::IdNumber),
+            f("name", MaskingRule::Name),
+            f("birth_date", MaskingRule::Generalize),
+            f("district", MaskingRule::None),
+        ],
+        update_frequency: "daily".into(),
+        share_type: ShareType::Conditional,
+        legal_basis: Some("Resident Identity Card Law art. 6 (not opened)".into()),
+        share_methods: vec![ShareMethod::Api],
+        open_mode: OpenMode::NotOpen,
+        usage_requirements: "stated purpose only".into(),
+        approval_threshold: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
