@@ -174,14 +174,15 @@ async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
             .await
             .unwrap()
     };
-    let xm = metrics(x.url.clone()).await;
-    assert!(
-        xm.contains("kuai_peers 0"),
-        "the outsider has no peers:\n{xm}"
-    );
+    // The validators keep only each other as peers (the outsider may see a connection
+    // for the instant before the validator's gate closes it, so its own count is racy).
     let mut dropped = 0u64;
     for n in &nodes {
         let m = metrics(n.url.clone()).await;
+        assert!(
+            m.contains("kuai_peers 3\n"),
+            "a validator peers only with the other three:\n{m}"
+        );
         dropped += m
             .lines()
             .find(|l| l.starts_with("kuai_p2p_dropped_total"))
