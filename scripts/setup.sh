@@ -4,7 +4,9 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in clang libclang-dev pkg-config; do
+# Build: clang for RocksDB's bindings. Fault tests (scripts/faults.sh): network
+# namespaces, packet loss, clock skew.
+for pkg in clang libclang-dev pkg-config iproute2 iptables faketime jq curl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then
@@ -20,6 +22,16 @@ if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' \
     || rustup target add wasm32-unknown-unknown >/dev/null 2>&1 \
     || echo "setup: wasm32-unknown-unknown target unavailable; using committed contract builds"
+fi
+# Fuzzing (scripts/faults.sh, scenario 7): the nightly toolchain and cargo-fuzz.
+if command -v rustup >/dev/null 2>&1; then
+  rustup run nightly rustc --version >/dev/null 2>&1 \
+    || rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
+    || echo "setup: the nightly toolchain is unavailable; fuzzing will fail in scripts/faults.sh"
+fi
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked --quiet
 fi
 # The explorer's end-to-end tests: Debian's Chromium (and CJK fonts, so that Chinese pages
 # render in screenshots), Node.js and npm only when missing, then playwright-core (it

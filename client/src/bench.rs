@@ -1,5 +1,6 @@
 //! `kuai bench`: load a running consortium with signed transactions of the domain mix
-//! and measure what it commits.
+//! and measure what it commits (`--contract`: only share requests that a policy contract
+//! decides, see `bench_contract`).
 //!
 //! Setup: the civil-affairs CDO of the dev consortium (`--keys DIR/civil-cdo.key`) adds
 //! `--signers` fresh app keys; then every transaction is signed before the clock starts:
@@ -41,6 +42,10 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Send only share requests for an entry with a bound policy contract, so each
+    /// transaction is a contract decision (sets the contract up if needed).
+    #[arg(long)]
+    pub contract: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -176,12 +181,16 @@ async fn setup(nodes: &[Client], args: &BenchArgs) -> Result<Plan> {
         c0.wait_for_success(&last, Duration::from_secs(60)).await?;
     }
     let grant = bench_grant(c0, args, &civil).await?;
-    let entries = c0.catalog(&ListQuery::limit(500)).await?;
-    let entry = entries
-        .items
-        .into_iter()
-        .find(|e| e.provider != civil && e.spec.share_type == ShareType::Conditional)
-        .context("no conditional catalog entry of another department to request")?;
+    let entry = if args.contract {
+        crate::bench_contract::policy_entry(c0, &args.keys, &grant.provider).await?
+    } else {
+        let entries = c0.catalog(&ListQuery::limit(500)).await?;
+        entries
+            .items
+            .into_iter()
+            .find(|e| e.provider != civil && e.spec.share_type == ShareType::Conditional)
+            .context("no conditional catalog entry of another department to request")?
+    };
     let field = entry.spec.fields[0].name.clone();
     let total = if args.rate > 0 {
         (args.rate * args.duration) as usize
@@ -198,7 +207,7 @@ async fn setup(nodes: &[Client], args: &BenchArgs) -> Result<Plan> {
     for i in 0..total {
         let s = i % builders.len();
         let b = &mut builders[s];
-        let stx = if i % 10 < 7 {
+        let stx = if i % 10 < 7 && !args.contract {
             let me = b.public_key();
             b.record_access(
                 grant.id,

@@ -171,6 +171,58 @@ impl TxBuilder {
             purpose: purpose.into(),
             legal_basis: legal_basis.into(),
             period_days,
+            raw_fields: vec![],
+        }))
+    }
+
+    /// A share request with every option (e.g. fields asked for unmasked).
+    pub fn submit_share_request_with(&mut self, p: SubmitShareRequest) -> SignedTransaction {
+        self.sign(Payload::SubmitShareRequest(p))
+    }
+
+    /// Upload policy code (a CDO); it runs once a governance proposal approves its hash.
+    pub fn upload_contract_code(&mut self, name: &str, code: Vec<u8>) -> SignedTransaction {
+        self.sign(Payload::UploadContractCode(UploadContractCode {
+            name: name.into(),
+            code,
+        }))
+    }
+
+    pub fn instantiate_contract(
+        &mut self,
+        code_hash: Hash,
+        label: &str,
+        params: &str,
+    ) -> SignedTransaction {
+        self.sign(Payload::InstantiateContract(InstantiateContract {
+            code_hash,
+            label: label.into(),
+            params: params.into(),
+        }))
+    }
+
+    /// Bind (`Some`) or unbind (`None`) the policy contract of an entry.
+    pub fn bind_policy_contract(
+        &mut self,
+        entry_id: u64,
+        instance_id: Option<u64>,
+    ) -> SignedTransaction {
+        self.sign(Payload::BindPolicyContract(BindPolicyContract {
+            entry_id,
+            instance_id,
+        }))
+    }
+
+    pub fn upgrade_contract(
+        &mut self,
+        instance_id: u64,
+        code_hash: Hash,
+        params: Option<&str>,
+    ) -> SignedTransaction {
+        self.sign(Payload::UpgradeContract(UpgradeContract {
+            instance_id,
+            code_hash,
+            params: params.map(String::from),
         }))
     }
 

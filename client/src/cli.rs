@@ -67,6 +67,9 @@ pub enum Cmd {
     /// Governance proposals.
     #[command(subcommand)]
     Proposal(ProposalCmd),
+    /// Policy contracts: code, governance approval, instances, bindings.
+    #[command(subcommand)]
+    Contract(crate::contract_cmd::ContractCmd),
     /// Department scorecards.
     #[command(subcommand)]
     Scorecard(ScorecardCmd),
@@ -356,6 +359,10 @@ pub enum RequestCmd {
         legal_basis: String,
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// Of the fields, those asked for unmasked (comma-separated); the provider or
+        /// its policy contract decides.
+        #[arg(long, value_delimiter = ',')]
+        raw_fields: Vec<String>,
     },
     /// Approve a pending request (provider's CDO or reviewer).
     Approve {

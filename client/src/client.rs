@@ -7,8 +7,9 @@ use kuai_types::api::{
     Submitted, SubmittedBatch, TxState, TxView,
 };
 use kuai_types::model::{
-    AccessEvent, Agreement, CatalogEntry, CatalogEntryVersion, DataElement, Grant, HolidayCalendar,
-    Objection, Organization, Page, Parameters, Proposal, Scorecard, ShareRequest, ValidatorInfo,
+    AccessEvent, Agreement, CatalogEntry, CatalogEntryVersion, ContractCode, ContractInstance,
+    DataElement, Grant, HolidayCalendar, Objection, Organization, Page, Parameters, Proposal,
+    Scorecard, ShareRequest, ValidatorInfo,
 };
 use kuai_types::{Hash, PublicKey, Receipt, SignedTransaction, TxOutcome};
 use serde::de::DeserializeOwned;
@@ -254,6 +255,61 @@ impl Client {
 
     pub async fn access_event(&self, id: u64) -> Result<AccessEvent, ClientError> {
         self.get(&format!("/v1/access-events/{id}"), &[]).await
+    }
+
+    pub async fn contract_codes(&self, q: &ListQuery) -> Result<Page<ContractCode>, ClientError> {
+        self.get("/v1/contracts/code", &q.pairs()).await
+    }
+
+    pub async fn contract_code(&self, hash: &Hash) -> Result<ContractCode, ClientError> {
+        self.get(&format!("/v1/contracts/code/{hash}"), &[]).await
+    }
+
+    /// The WebAssembly bytes of stored code, checked against their hash.
+    pub async fn contract_wasm(&self, hash: &Hash) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}/v1/contracts/code/{hash}/wasm", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| ClientError::Connect {
+                url: url.clone(),
+                source: e,
+            })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| ClientError::Connect {
+            url: url.clone(),
+            source: e,
+        })?;
+        if !status.is_success() {
+            return Err(crate::error::api_error(status.as_u16(), &bytes));
+        }
+        if Hash::sha256(&bytes) != *hash {
+            return Err(ClientError::Decode {
+                url,
+                reason: "the code's SHA-256 is not the hash asked for".into(),
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    pub async fn contract_instances(
+        &self,
+        q: &ListQuery,
+    ) -> Result<Page<ContractInstance>, ClientError> {
+        self.get("/v1/contracts/instances", &q.pairs()).await
+    }
+
+    pub async fn contract_instance(&self, id: u64) -> Result<ContractInstance, ClientError> {
+        self.get(&format!("/v1/contracts/instances/{id}"), &[])
+            .await
+    }
+
+    /// The policy contract instance bound to a catalog entry.
+    pub async fn entry_policy(&self, entry_id: u64) -> Result<ContractInstance, ClientError> {
+        self.get(&format!("/v1/catalog/{entry_id}/policy"), &[])
+            .await
     }
 
     pub async fn catalog_versions(&self, id: u64) -> Result<Vec<CatalogEntryVersion>, ClientError> {

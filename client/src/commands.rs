@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use kuai_client::types::model::{
     CatalogEntrySpec, ChangeKind, Member, OrgKind, ProposalAction, Role,
 };
-use kuai_client::types::payload::ProposeAgreement;
+use kuai_client::types::payload::{ProposeAgreement, SubmitShareRequest};
 use kuai_client::types::{Hash, PublicKey, SignedTransaction};
 use kuai_client::{
     agreement_digest, identifiers, keyfile, Client, ClientError, Keypair, ListQuery, TxBuilder,
@@ -17,12 +17,12 @@ use serde::Serialize;
 
 use crate::cli::*;
 
-fn print<T: Serialize>(v: &T) -> Result<i32> {
+pub(crate) fn print<T: Serialize>(v: &T) -> Result<i32> {
     out!("{}", serde_json::to_string_pretty(v)?);
     Ok(0)
 }
 
-fn query(l: &ListArgs) -> ListQuery {
+pub(crate) fn query(l: &ListArgs) -> ListQuery {
     ListQuery {
         limit: l.limit,
         after: l.after.clone(),
@@ -80,7 +80,7 @@ fn file_digest(path: &Path) -> Result<Hash> {
 }
 
 /// Signs with the signer's key (chain id and nonce from the node), submits, waits.
-async fn send(
+pub(crate) async fn send(
     client: &Client,
     wait: u64,
     signer: &Signer,
@@ -206,6 +206,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Objection(cmd) => objection(&c, w, cmd).await,
         Cmd::Agreement(cmd) => agreement(&c, w, cmd).await,
         Cmd::Proposal(cmd) => proposal(&c, w, cmd).await,
+        Cmd::Contract(cmd) => crate::contract_cmd::run(&c, w, cmd).await,
         Cmd::Scorecard(ScorecardCmd::List) => print(&c.scorecards().await?),
         Cmd::Scorecard(ScorecardCmd::Show { credit_code }) => {
             print(&c.scorecard(&credit_code).await?)
@@ -419,10 +420,17 @@ async fn request(c: &Client, w: u64, cmd: RequestCmd) -> Result<i32> {
             purpose,
             legal_basis,
             days,
+            raw_fields,
         } => {
-            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
             send(c, w, &signer, |b| {
-                b.submit_share_request(entry, &fields, &purpose, &legal_basis, days)
+                b.submit_share_request_with(SubmitShareRequest {
+                    entry_id: entry,
+                    fields,
+                    purpose,
+                    legal_basis,
+                    period_days: days,
+                    raw_fields,
+                })
             })
             .await
         }
@@ -589,7 +597,7 @@ async fn proposal(c: &Client, w: u64, cmd: ProposalCmd) -> Result<i32> {
     }
 }
 
-fn wall_clock_ms() -> u64 {
+pub(crate) fn wall_clock_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

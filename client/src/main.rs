@@ -13,8 +13,10 @@ macro_rules! out {
 
 mod audit;
 mod bench;
+mod bench_contract;
 mod cli;
 mod commands;
+mod contract_cmd;
 
 use clap::Parser;
 

@@ -81,6 +81,7 @@ fn gateway(c: &mut Criterion) {
             purpose: PURPOSE.into(),
             legal_basis: "art. 11".into(),
             period_days: 365,
+            raw_fields: vec![],
         }),
     );
     run(

@@ -14,6 +14,8 @@ use kuai_node::init::{self, InitOptions, CONFIG_FILE, DEV_TEMPLATE};
 use kuai_node::testnet::{self, TestnetOptions};
 use kuai_node::{dev, node};
 
+mod backup;
+
 #[derive(Parser)]
 #[command(
     name = "kuai-node",
@@ -60,6 +62,24 @@ enum Cmd {
     Run {
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Write a consistent copy of a node's store into DIR, while it runs or not.
+    Backup {
+        /// The node's config file (its store, API address and admin token).
+        #[arg(long)]
+        config: PathBuf,
+        /// A directory to create (or an empty one).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Copy a backup into an empty data directory, check it and print its height and
+    /// state root.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// The store directory to create (a node's `db_dir`).
+        #[arg(long)]
+        data_dir: PathBuf,
     },
     /// Start (or resume) a local 4-validator consortium with sample departments, catalog
     /// and a history of requests, in this process.
@@ -168,6 +188,8 @@ async fn main() -> Result<()> {
             running.wait().await?;
             Ok(())
         }
+        Cmd::Backup { config, out } => backup::backup(&config, &out),
+        Cmd::Restore { from, data_dir } => backup::restore(&from, &data_dir),
         Cmd::Dev {
             data_dir,
             api,

@@ -78,6 +78,7 @@ fn bft_config(cfg: &NodeConfig, chain_id: &str) -> BftConfig {
             .empty_block_interval_ms
             .max(cfg.producer.block_interval_ms)),
         max_block_txs: cfg.producer.max_block_txs,
+        safety_file: Some(bft::safety_file::path_for_key(&cfg.validator_key_file)),
     }
 }
 
@@ -111,6 +112,7 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
         cfg.mempool.capacity,
     )?);
     chain.set_state_history(cfg.state_history_blocks);
+    crate::store::admin::write_admin_token(&cfg.db_dir)?;
     let metrics = Arc::new(Metrics::new());
     let full = Arc::new(Notify::new());
     let listener = TcpListener::bind(cfg.api_addr).await?;

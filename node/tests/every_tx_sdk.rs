@@ -354,13 +354,51 @@ async fn every_transaction_type_commits_and_reads_back() {
         AgreementStatus::Active { .. }
     ));
 
+    // Policy contracts: upload, approval by governance (in `approve_code`), instantiate,
+    // bind, a decided request, upgrade.
+    let code = common::policy_wasm("allow_list");
+    run.kinds.insert("upload_contract_code");
+    let hash = common::approve_code(&c, dir, "allow_list", &code).await;
+    let mut health_cdo = TxBuilder::for_key(&c, key(dir, "health-cdo"))
+        .await
+        .unwrap();
+    let r = run
+        .ok(health_cdo.instantiate_contract(hash, "anyone", "requesters=*\npurposes=*"))
+        .await;
+    let instance = id_of(&r, |e| match e {
+        Event::ContractInstantiated { instance_id, .. } => Some(*instance_id),
+        _ => None,
+    });
+    run.ok(health_cdo.bind_policy_contract(entry, Some(instance)))
+        .await;
+    let mut civil_app = TxBuilder::for_key(&c, key(dir, "civil-app")).await.unwrap();
+    let r = run
+        .ok(civil_app.submit_share_request(entry, &["district"], "contract-decided", "art. 1", 10))
+        .await;
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::PolicyDecided { decision, .. } if decision == "grant")));
+    run.ok(health_cdo.upgrade_contract(instance, hash, Some("requesters=*\npurposes=checks")))
+        .await;
+    let upgraded = c.contract_instance(instance).await.unwrap();
+    assert_eq!((upgraded.version, upgraded.history.len()), (2, 2));
+    assert_eq!(
+        c.contract_codes(&ListQuery::limit(10))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+
     let all: BTreeSet<&str> = Payload::KINDS.iter().copied().collect();
     let missing: Vec<_> = all.difference(&run.kinds).collect();
     assert!(
         missing.is_empty(),
         "transaction types not exercised: {missing:?}"
     );
-    assert_eq!(c.scorecard(&health).await.unwrap().requests_received, 3);
+    assert_eq!(c.scorecard(&health).await.unwrap().requests_received, 4);
     assert!(!c
         .access_events(&ListQuery::limit(10))
         .await

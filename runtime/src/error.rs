@@ -72,6 +72,15 @@ runtime_errors! {
     ProposalClosed { proposal_id: u64, status: String } => "proposal_closed", "proposal {proposal_id} is {status}; it takes no more votes";
     AlreadyVoted { proposal_id: u64, org: String } => "already_voted", "{org} already voted on proposal {proposal_id}";
     ValidatorSet(String) => "validator_set", "validator set: {0}";
+    ContractCodeRefused { reason: String } => "contract_code_refused", "contract code refused: {reason}";
+    ContractCodeExists { code_hash: String } => "contract_code_exists", "contract code {code_hash} is already stored";
+    UnknownContractCode { code_hash: String } => "unknown_contract_code", "contract code {code_hash} has not been uploaded";
+    ContractCodeNotApproved { code_hash: String } => "contract_code_not_approved", "contract code {code_hash} is not approved by governance yet";
+    UnknownContractInstance(u64) => "unknown_contract_instance", "contract instance {0} does not exist";
+    ContractParamsRefused { reason: String, fuel_used: u64 } => "contract_params_refused", "the contract refused its parameters: {reason} (fuel used {fuel_used})";
+    /// The contract host itself failed (not the contract): aborts the block, like a store
+    /// failure, so no validator records an outcome that depends on its own machine.
+    ContractHost(String) => "contract_host", "contract host failed: {0}";
     /// The node's store failed: aborts the block.
     Storage(String) => "storage", "state storage failed: {0}";
     /// A stored value does not decode: aborts the block.
@@ -83,7 +92,9 @@ impl RuntimeError {
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            RuntimeError::CorruptState { .. } | RuntimeError::Storage(_)
+            RuntimeError::CorruptState { .. }
+                | RuntimeError::Storage(_)
+                | RuntimeError::ContractHost(_)
         )
     }
 }

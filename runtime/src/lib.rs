@@ -19,6 +19,7 @@
 pub mod calendar;
 pub mod chain_state;
 mod commitment;
+pub mod contracts;
 pub mod deadlines;
 mod error;
 mod execute;

@@ -186,7 +186,15 @@ pub fn subjects(event: &Event, get: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Subjec
             | Event::ValidatorSetScheduled { .. }
             | Event::ValidatorSetChanged { .. }
             | Event::HolidayCalendarSet { .. }
-            | Event::ParametersSet => {}
+            | Event::ParametersSet
+            | Event::ContractCodeApproved { .. }
+            | Event::ContractUpgraded { .. } => {}
+            Event::ContractCodeUploaded { uploaded_by, .. } => org(uploaded_by),
+            Event::ContractInstantiated { owner, .. } => org(owner),
+            Event::PolicyContractBound { entry_id, .. } => entry_ids.push(*entry_id),
+            Event::PolicyDecided { request_id, .. } | Event::PolicyFailed { request_id, .. } => {
+                request = Some(*request_id)
+            }
             Event::CatalogEntryRegistered { entry_id, provider } => {
                 org(provider);
                 entry_ids.push(*entry_id);

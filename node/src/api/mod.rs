@@ -4,7 +4,9 @@
 //! naming the problem (5xx only when the node's own storage fails); bodies are capped
 //! at [`MAX_BODY_BYTES`]; a panic in a handler becomes a 500, never a dead node.
 
+mod admin;
 mod batch;
+mod contracts;
 mod error;
 pub(crate) mod events;
 mod explorer;
@@ -49,6 +51,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
+        .route("/admin/backup", post(admin::backup))
         .route("/status", get(ledger::status))
         .route("/tx", post(ledger::submit_tx))
         .route(
@@ -98,6 +101,12 @@ pub fn router(state: AppState) -> Router {
         .route("/grants/{id}", get(records::grant))
         .route("/access-events", get(records::access_events))
         .route("/access-events/{id}", get(records::access_event))
+        .route("/contracts/code", get(contracts::codes))
+        .route("/contracts/code/{hash}", get(contracts::code))
+        .route("/contracts/code/{hash}/wasm", get(contracts::code_wasm))
+        .route("/contracts/instances", get(contracts::instances))
+        .route("/contracts/instances/{id}", get(contracts::instance))
+        .route("/catalog/{id}/policy", get(contracts::entry_policy))
         .route("/gateway/fetch", post(gateway::fetch))
         .route("/gateway/datasets", get(gateway::datasets))
         .route("/gateway/scorecards", get(gateway::scorecards))

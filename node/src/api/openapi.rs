@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use super::gateway;
 use super::search;
-use super::{batch, events, governance, history, ledger, oversight, records, subjects};
+use super::{batch, contracts, events, governance, history, ledger, oversight, records, subjects};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,8 +20,9 @@ use super::{batch, events, governance, history, ledger, oversight, records, subj
         search::search, search::calendars,
         gateway::fetch, gateway::datasets, gateway::scorecards,
         events::stream, history::organization, history::entry,
+        contracts::codes, contracts::code, contracts::code_wasm, contracts::instances, contracts::instance, contracts::entry_policy,
     ),
-    tags((name = "ledger", description = "Chain status, transactions, blocks"), (name = "records", description = "Policy records on the ledger"), (name = "governance", description = "Proposals, validators, parameters, calendars"), (name = "gateway", description = "The data gateway: masked rows under a grant, recorded on chain"), (name = "events", description = "The event stream (server-sent events) and the history of organizations and catalog entries"))
+    tags((name = "ledger", description = "Chain status, transactions, blocks"), (name = "records", description = "Policy records on the ledger"), (name = "governance", description = "Proposals, validators, parameters, calendars"), (name = "gateway", description = "The data gateway: masked rows under a grant, recorded on chain"), (name = "events", description = "The event stream (server-sent events) and the history of organizations and catalog entries"), (name = "contracts", description = "Policy contracts: code approved by governance, instances, bindings to catalog entries"))
 )]
 struct ApiDoc;
 

@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use kuai_consensus::types::{Config as CoreConfig, Height, Round, Timeout, ValidatorSet};
 use kuai_consensus::wal::Wal;
-use kuai_consensus::{ConsensusMessage, Core, Decision, Effect, Input};
+use kuai_consensus::{
+    ConsensusError, ConsensusMessage, Core, Decision, Effect, Input, SafetyRecord,
+};
 use kuai_types::certificate::CommitCertificate;
 use kuai_types::{Block, Hash, Keypair, SignedTransaction};
 use tokio::sync::mpsc;
@@ -14,6 +16,11 @@ use crate::clock::Clock;
 use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
+
+/// The "now" a certified block (decided, or synced with its certificate) is checked
+/// against: the local clock only decides how this node votes, so a validator whose clock
+/// lags still applies what 2f+1 validators committed.
+const CERTIFIED: u64 = u64::MAX;
 
 /// How often a stalled height re-gossips its messages.
 const REGOSSIP_EVERY: Duration = Duration::from_millis(1000);
@@ -27,6 +34,9 @@ pub struct BftConfig {
     /// With an empty mempool, propose an empty block only after this long.
     pub empty_block_interval: Duration,
     pub max_block_txs: usize,
+    /// The copy of the safety record kept next to the key file (see
+    /// [`super::safety_file`]); `None` keeps the record in the store only.
+    pub safety_file: Option<std::path::PathBuf>,
 }
 
 enum Internal {
@@ -86,7 +96,7 @@ pub fn start(
     let height = chain.head().height + 1;
     let validators =
         ValidatorSet::new(chain.validators()?).map_err(|e| NodeError::Consensus(e.to_string()))?;
-    let safety = chain.store().safety()?;
+    let safety = load_safety(&chain, &key, cfg.safety_file.as_deref())?;
     let wal = chain.store().wal()?.unwrap_or_else(|| Wal::new(height));
     let replayed = if wal.height == height {
         wal.entries.len()
@@ -185,7 +195,12 @@ impl Driver {
                 }
             }
             match effect {
-                Effect::PersistSafety(record) => self.chain.store().put_safety(&record)?,
+                Effect::PersistSafety(record) => {
+                    self.chain.store().put_safety(&record)?;
+                    if let Some(path) = &self.cfg.safety_file {
+                        super::safety_file::write(path, &record)?;
+                    }
+                }
                 Effect::BroadcastProposal(p) => {
                     let message = ConsensusMessage::Proposal(p);
                     let gossip = match self.blocks.get(&proposal_value(&message)) {
@@ -215,7 +230,13 @@ impl Driver {
                 Effect::Decide(d) => self.decide(d)?,
                 Effect::Rejected(e) => {
                     self.metrics.consensus_rejected.inc();
-                    tracing::debug!(error = %e, "consensus input refused");
+                    match e {
+                        ConsensusError::SafetyConflict { .. }
+                        | ConsensusError::SafetyRegression { .. } => {
+                            tracing::warn!(error = %e, "refused to sign a conflicting message")
+                        }
+                        _ => tracing::debug!(error = %e, "consensus input refused"),
+                    }
                 }
             }
         }
@@ -368,7 +389,8 @@ impl Driver {
         let proposal = match self.executed.remove(&d.value) {
             Some(p) => p,
             None => match self.blocks.get(&d.value).cloned() {
-                Some(block) => self.chain.verify(block, self.clock.now_ms())?,
+                // Certified by 2f+1 precommits: the local clock is no reason to refuse it.
+                Some(block) => self.chain.verify(block, CERTIFIED)?,
                 None => {
                     // Decided by 2f+1 precommits without the block reaching us: fetch it.
                     self.net.sync(None, d.height);
@@ -413,7 +435,7 @@ impl Driver {
         }
         let validators =
             ValidatorSet::new(keys).map_err(|e| NodeError::Consensus(e.to_string()))?;
-        let safety = self.chain.store().safety()?;
+        let safety = load_safety(&self.chain, &self.key, self.cfg.safety_file.as_deref())?;
         self.core = Core::new(self.cfg.core.clone(), validators, self.key.clone());
         self.wal = Wal::new(height);
         self.chain.store().put_wal(&self.wal)?;
@@ -525,7 +547,7 @@ impl Driver {
                 tracing::warn!(height = block.header.height, peer = %from, "synced block refused");
                 break;
             }
-            let proposal = match self.chain.verify(block, self.clock.now_ms()) {
+            let proposal = match self.chain.verify(block, CERTIFIED) {
                 Ok(p) => p,
                 Err(NodeError::BadBlock { height, reason }) => {
                     tracing::warn!(height, %reason, peer = %from, "synced block does not execute to its header");
@@ -557,6 +579,34 @@ impl Driver {
             && cert.block_hash == block.hash()
             && cert.verify(&validators).is_ok())
     }
+}
+
+/// The later of the store's safety record and the key file's copy; warns when the copy is
+/// ahead (the data directory is older than this validator's last signature).
+fn load_safety(
+    chain: &Chain,
+    key: &Keypair,
+    file: Option<&std::path::Path>,
+) -> Result<Option<SafetyRecord>, NodeError> {
+    let stored = chain.store().safety()?;
+    let Some(path) = file else {
+        return Ok(stored);
+    };
+    let copy = super::safety_file::read(path, chain.chain_id(), &key.public())?;
+    let stored_pos = stored.as_ref().map(|r| (r.height, r.round, r.step));
+    let copy_pos = copy.as_ref().map(|r| (r.height, r.round, r.step));
+    if let (Some(c), true) = (&copy, copy_pos > stored_pos) {
+        tracing::warn!(
+            file = %path.display(),
+            height = c.height,
+            round = c.round,
+            step = ?c.step,
+            head = chain.head().height,
+            "the data directory is older than this validator's last signature: \
+             it will not sign at or below that position"
+        );
+    }
+    Ok(super::safety_file::later(stored, copy))
 }
 
 fn proposal_value(m: &ConsensusMessage) -> Hash {

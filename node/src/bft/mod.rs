@@ -10,12 +10,16 @@
 //!   synced blocks are accepted only with a commit certificate of more than 2/3 of the
 //!   current validators that names exactly that block;
 //! - blocks are executed when proposed or validated, and the execution is reused when the
-//!   block is decided; a decided block is committed with its certificate in one batch.
+//!   block is decided; a decided block is committed with its certificate in one batch;
+//! - the safety record is also kept next to the key file ([`safety_file`]) and the guard
+//!   starts from the later of the two copies, so a node restarted from an old copy of its
+//!   data directory refuses to sign anything conflicting with what it signed since.
 //!
 //! Deviation: proposing the next block waits for the last one's execution (the header
 //! carries the post-state root), so the pipeline is propose → validate → commit per height;
 //! execution of a block overlaps with the network rounds of the same height only.
 
 mod driver;
+pub mod safety_file;
 
 pub use driver::{start, BftConfig};

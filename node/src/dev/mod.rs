@@ -2,12 +2,14 @@
 //! seeded on first start with a history: 28 catalog entries of every share type and
 //! open mode, requests in every state (granted at once, approved, approved late,
 //! rejected, withdrawn, pending, overdue), accesses, a revoked grant, objections, an
-//! opening agreement, governance proposals and a declared change left overdue. The
+//! opening agreement, governance proposals, a declared change left overdue, and policy
+//! contracts deciding share requests (see `policies`). The
 //! history is written with the dev clock pinned to past days, so deadlines really
 //! passed on chain. Restarting on the same data directory resumes and does not seed again.
 
 pub mod datasets;
 mod entries;
+pub mod policies;
 mod story;
 
 use std::collections::HashMap;
@@ -113,6 +115,21 @@ impl Seeder<'_> {
         Ok(())
     }
 
+    /// The status of a governance proposal.
+    fn proposal_status(&self, id: u64) -> Result<kuai_types::model::ProposalStatus, NodeError> {
+        let p: kuai_types::model::Proposal = Overlay::new(self.chain.store())
+            .read(&keys::proposal(id))?
+            .ok_or_else(|| seed_error(format!("proposal {id} does not exist")))?;
+        Ok(p.status)
+    }
+
+    /// The credit code of the organization a dev key belongs to.
+    fn org_of(&self, name: &str) -> Result<String, NodeError> {
+        Overlay::new(self.chain.store())
+            .read::<String>(&keys::member_key(&self.key(name)?.public()))?
+            .ok_or_else(|| seed_error(format!("{name} is not a member key")))
+    }
+
     /// Runs one transaction that the ledger must refuse (to show the refusal on chain).
     async fn refused(
         &self,
@@ -154,7 +171,11 @@ pub async fn seed(
         keys_dir: keys_dir.to_path_buf(),
         clock,
     };
-    let result = story::tell(&s, now).await;
+    // The policy contracts come after the story's last day (-1, 14:00).
+    let result = match story::tell(&s, now).await {
+        Ok(()) => policies::tell(&s, now - 86_400_000 + 15 * 3_600_000).await,
+        Err(e) => Err(e),
+    };
     clock.release();
     result.map(|_| true)
 }

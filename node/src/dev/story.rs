@@ -27,6 +27,7 @@ fn request(entry_id: u64, fields: &[&str], purpose: &str, basis: &str, days: u32
         purpose: purpose.into(),
         legal_basis: basis.into(),
         period_days: days,
+        raw_fields: vec![],
     })
 }
 

@@ -85,6 +85,55 @@ impl Store {
         Ok(Store { db })
     }
 
+    /// Opens a store read-only (no lock taken, nothing written): for checking a backup
+    /// or a restored copy. Fails if the directory holds no Kuai store.
+    pub fn open_read_only(path: &Path) -> Result<Store, NodeError> {
+        let opts = Options::default();
+        let db = DB::open_cf_for_read_only(&opts, path, ALL_CFS, false)?;
+        Ok(Store { db })
+    }
+
+    /// The directory the store lives in.
+    pub fn path(&self) -> &Path {
+        self.db.path()
+    }
+
+    /// Writes a consistent point-in-time copy of the whole store into `out` (a RocksDB
+    /// checkpoint: memtables are flushed, live files hard-linked when `out` is on the same
+    /// filesystem and copied otherwise). Every block is one write batch, so the copy holds
+    /// whole blocks only. `out` must not exist; its parent must.
+    pub fn checkpoint(&self, out: &Path) -> Result<(), NodeError> {
+        if out.exists() {
+            return Err(NodeError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already exists", out.display()),
+            )));
+        }
+        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(out)?;
+        Ok(())
+    }
+
+    /// The head, after checking that the state tree's root at the head's height is the
+    /// head's state root (the store is whole and consistent).
+    pub fn verify_head(&self) -> Result<Head, NodeError> {
+        let head = self.head()?.ok_or_else(|| NodeError::Corrupt {
+            what: "head".into(),
+            reason: "the store has no committed head".into(),
+        })?;
+        let (value, _, root) = self.state_proof(super::HEIGHT_KEY, head.height)?;
+        let height: Option<u64> = value.and_then(|v| codec::decode(&v, 64).ok());
+        if root != head.state_root || height != Some(head.height) {
+            return Err(NodeError::Corrupt {
+                what: "state tree".into(),
+                reason: format!(
+                    "the tree's root at height {} is {root}, the head says {}",
+                    head.height, head.state_root
+                ),
+            });
+        }
+        Ok(head)
+    }
+
     fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, NodeError> {
         self.db.cf_handle(name).ok_or_else(|| NodeError::Corrupt {
             what: "column family".into(),

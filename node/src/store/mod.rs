@@ -10,8 +10,11 @@
 //!   write batch with `sync = true`: after a crash (even `kill -9`) the node reopens at its
 //!   last committed block, never a partial one;
 //! - every value read back is decoded with a size limit; a value that does not decode is
-//!   reported as corruption, never a panic.
+//!   reported as corruption, never a panic;
+//! - [`Store::checkpoint`] copies the live store consistently (a RocksDB checkpoint) for
+//!   `kuai-node backup`; operator routes are authorized by the [`admin`] token.
 
+pub mod admin;
 mod db;
 mod tree;
 

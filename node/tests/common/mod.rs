@@ -186,3 +186,61 @@ pub fn entry_spec(name: &str) -> kuai_client::types::model::CatalogEntrySpec {
         approval_threshold: None,
     }
 }
+
+/// Uploads `code` (police's CDO) and passes its approval through governance with the
+/// dev consortium's CDOs; returns its hash.
+pub async fn approve_code(
+    c: &kuai_client::Client,
+    dir: &Path,
+    name: &str,
+    code: &[u8],
+) -> kuai_client::types::Hash {
+    use kuai_client::types::model::{ProposalAction, ProposalStatus};
+    use kuai_client::types::{Event, Hash};
+    use kuai_client::TxBuilder;
+    let wait = Duration::from_secs(30);
+    let hash = Hash::sha256(code);
+    let mut police = TxBuilder::for_key(c, key(dir, "police-cdo")).await.unwrap();
+    c.submit_and_wait(&police.upload_contract_code(name, code.to_vec()), wait)
+        .await
+        .unwrap();
+    let now = c.status().await.unwrap().latest_block_time_ms;
+    let r = c
+        .submit_and_wait(
+            &police.submit_proposal(
+                ProposalAction::ApproveContractCode { code_hash: hash },
+                now + 7 * 86_400_000,
+            ),
+            wait,
+        )
+        .await
+        .unwrap();
+    let id = r
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::ProposalSubmitted { proposal_id, .. } => Some(*proposal_id),
+            _ => None,
+        })
+        .unwrap();
+    for voter in ["market-cdo", "civil-cdo", "health-cdo", "operator-cdo"] {
+        if c.proposal(id).await.unwrap().status != ProposalStatus::Open {
+            break;
+        }
+        let mut b = TxBuilder::for_key(c, key(dir, voter)).await.unwrap();
+        c.submit_and_wait(&b.vote_proposal(id, true), wait)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        c.proposal(id).await.unwrap().status,
+        ProposalStatus::Passed { .. }
+    ));
+    hash
+}
+
+/// A committed build of a sample policy contract (`contracts/wasm/NAME.wasm`).
+pub fn policy_wasm(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../contracts/wasm/{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

@@ -139,6 +139,9 @@ pub(crate) fn validate_action(
         }
         ProposalAction::SetHolidayCalendar(c) => calendar::validate(c),
         ProposalAction::SetParameters(p) => validate_parameters(p),
+        ProposalAction::ApproveContractCode { code_hash } => {
+            super::contract::approvable(st, code_hash).map(|_| ())
+        }
     }
 }
 
@@ -241,7 +244,7 @@ fn settle(
     if proposal.approvals.len() as u32 >= proposal.required {
         // Run the action on a scratch overlay: a failed action leaves no partial writes.
         let mut scratch = Overlay::new(&*st);
-        match execute(&mut scratch, ctx, &proposal.action) {
+        match execute(&mut scratch, ctx, proposal.id, &proposal.action) {
             Ok(mut action_events) => {
                 let diff = scratch.into_diff();
                 st.merge(diff);
@@ -271,6 +274,7 @@ fn settle(
 fn execute(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
+    proposal_id: u64,
     action: &ProposalAction,
 ) -> Result<Vec<Event>, RuntimeError> {
     validate_action(st, action)?;
@@ -326,6 +330,9 @@ fn execute(
         ProposalAction::SetParameters(p) => {
             st.write(keys::PARAMETERS.to_vec(), p);
             Ok(vec![Event::ParametersSet])
+        }
+        ProposalAction::ApproveContractCode { code_hash } => {
+            Ok(vec![super::contract::approve(st, code_hash, proposal_id)?])
         }
     }
 }

@@ -3,10 +3,12 @@
 mod access;
 mod agreement;
 mod catalog;
+mod contract;
 mod governance;
 mod grant;
 mod objection;
 mod org;
+mod policy;
 mod share;
 
 use kuai_types::model::{CatalogEntry, Grant, Organization, Role, ShareRequest};
@@ -49,6 +51,10 @@ pub(crate) fn apply(
         Payload::AnswerObjection(p) => objection::answer(st, ctx, &by, p),
         Payload::ProposeAgreement(p) => agreement::propose(st, ctx, &by, p),
         Payload::SignAgreement(p) => agreement::sign(st, ctx, &by, p),
+        Payload::UploadContractCode(p) => contract::upload(st, ctx, &by, p),
+        Payload::InstantiateContract(p) => contract::instantiate(st, ctx, &by, p),
+        Payload::BindPolicyContract(p) => contract::bind(st, &by, p),
+        Payload::UpgradeContract(p) => contract::upgrade(st, ctx, &by, p),
     }
 }
 

@@ -10,18 +10,24 @@
 //! - approve: each distinct CDO or reviewer key of the provider adds one approval; the
 //!   grant is issued at the k-th (k from the entry, else the department). Reject: one such
 //!   key, with a reason. Withdraw: the requester, while pending.
-//! - a grant's scope is the requested fields, each with the entry's masking rule; it
-//!   expires at block time + period.
+//! - a grant's scope is the requested fields, each with the entry's masking rule (none
+//!   for fields asked raw, when the officers or the contract grant them raw); it expires
+//!   at block time + period. `raw_fields` must be among `fields`; a request with raw
+//!   fields is never granted at once, even for unconditional or open entries.
+//! - a request that would wait for the provider, for an entry with a bound policy
+//!   contract, is decided by the contract in the same transaction (see `policy`):
+//!   granted, rejected with the contract's reason, or left pending.
 
 use kuai_types::model::{
-    FieldMasking, Grant, OpenMode, OrgKind, RequestChannel, RequestStatus, Role, ShareRequest,
-    ShareType,
+    FieldMasking, Grant, MaskingRule, OpenMode, OrgKind, RequestChannel, RequestStatus, Role,
+    ShareRequest, ShareType,
 };
 use kuai_types::payload::{
     ApproveShareRequest, RejectShareRequest, SubmitShareRequest, WithdrawShareRequest,
 };
 use kuai_types::Event;
 
+use super::policy::{self, Verdict};
 use super::{entry, name_list, period, request, text, Signer};
 use crate::calendar::WorkingDays;
 use crate::chain_state::{parameters, score};
@@ -93,6 +99,16 @@ pub(crate) fn submit(
             field: f.clone(),
         });
     }
+    if !p.raw_fields.is_empty() {
+        name_list("raw_fields", &p.raw_fields, 256)?;
+        if let Some(f) = p.raw_fields.iter().find(|f| !p.fields.contains(f)) {
+            return Err(RuntimeError::InvalidField {
+                field: "raw_fields",
+                reason: format!("{f:?} is not among the requested fields"),
+            });
+        }
+    }
+    let grant_at_once = grant_at_once && p.raw_fields.is_empty();
     text("purpose", &p.purpose, 1000)?;
     text("legal_basis", &p.legal_basis, 1000)?;
     period(p.period_days)?;
@@ -121,6 +137,8 @@ pub(crate) fn submit(
             .unwrap_or(provider.approval_threshold)
             .max(1),
         decided_at: None,
+        raw_fields: p.raw_fields.clone(),
+        decided_by_contract: None,
     };
     score(st, by.code(), |s| s.requests_submitted += 1)?;
     score(st, &e.provider, |s| s.requests_received += 1)?;
@@ -130,7 +148,32 @@ pub(crate) fn submit(
         requester: by.code().into(),
     }];
     if grant_at_once {
-        events.push(issue_grant(st, ctx, &mut request, None, None)?);
+        let terms = Terms::as_asked(&request, None, None);
+        events.push(issue_grant(st, ctx, &mut request, terms)?);
+    } else if let Some(instance_id) = st.read::<u64>(&keys::entry_policy(e.id))? {
+        let (verdict, event) = policy::decide(st, ctx, instance_id, &request, &e, by)?;
+        events.push(event);
+        match verdict {
+            Verdict::Grant(terms) => {
+                request.decided_by_contract = Some(instance_id);
+                answered(st, &request, ctx.time_ms)?;
+                events.push(issue_grant(st, ctx, &mut request, terms)?);
+            }
+            Verdict::Reject(reason) => {
+                request.decided_by_contract = Some(instance_id);
+                answered(st, &request, ctx.time_ms)?;
+                let reason = format!("policy contract {instance_id}: {reason}");
+                request.status = RequestStatus::Rejected {
+                    reason: reason.clone(),
+                };
+                request.decided_at = Some(ctx.time_ms);
+                events.push(Event::ShareRequestRejected {
+                    request_id: id,
+                    reason,
+                });
+            }
+            Verdict::Defer => deadlines::file(st, answer_due, Due::RequestAnswer(id))?,
+        }
     } else {
         deadlines::file(st, answer_due, Due::RequestAnswer(id))?;
     }
@@ -192,7 +235,8 @@ pub(crate) fn approve(
     }];
     if r.approvals.len() >= usize::from(r.required_approvals) {
         answered(st, &r, ctx.time_ms)?;
-        events.push(issue_grant(st, ctx, &mut r, p.quota_rows, p.quota_calls)?);
+        let terms = Terms::as_asked(&r, p.quota_rows, p.quota_calls);
+        events.push(issue_grant(st, ctx, &mut r, terms)?);
     }
     st.write(keys::share_request(r.id), &r);
     Ok(events)
@@ -243,27 +287,53 @@ pub(crate) fn withdraw(
     Ok(vec![Event::ShareRequestWithdrawn { request_id: r.id }])
 }
 
-/// Issues the grant for an approved (or at-once) request.
+/// What a grant gives: fields (those in `raw_fields` unmasked), period and quotas.
+pub(crate) struct Terms {
+    pub fields: Vec<String>,
+    pub raw_fields: Vec<String>,
+    pub period_days: u32,
+    pub quota_rows: Option<u64>,
+    pub quota_calls: Option<u64>,
+}
+
+impl Terms {
+    /// Everything the request asked for.
+    fn as_asked(r: &ShareRequest, quota_rows: Option<u64>, quota_calls: Option<u64>) -> Self {
+        Terms {
+            fields: r.fields.clone(),
+            raw_fields: r.raw_fields.clone(),
+            period_days: r.period_days,
+            quota_rows,
+            quota_calls,
+        }
+    }
+}
+
+/// Issues the grant for an approved (or at-once, or contract-decided) request.
 fn issue_grant(
     st: &mut Overlay<'_>,
     ctx: &BlockContext,
     request: &mut ShareRequest,
-    quota_rows: Option<u64>,
-    quota_calls: Option<u64>,
+    terms: Terms,
 ) -> Result<Event, RuntimeError> {
     let e = entry(st, request.entry_id)?;
-    let masking = request
+    let masking = terms
         .fields
         .iter()
         .filter_map(|f| {
             e.field(f).map(|spec| FieldMasking {
                 field: f.clone(),
-                rule: spec.masking,
+                rule: if terms.raw_fields.contains(f) {
+                    MaskingRule::None
+                } else {
+                    spec.masking
+                },
             })
         })
         .collect();
+    let (quota_rows, quota_calls) = (terms.quota_rows, terms.quota_calls);
     let grant_id = st.next_id("grant")?;
-    let expires_at = ctx.time_ms.saturating_add(period(request.period_days)?);
+    let expires_at = ctx.time_ms.saturating_add(period(terms.period_days)?);
     let grant = Grant {
         id: grant_id,
         request_id: request.id,
@@ -271,7 +341,7 @@ fn issue_grant(
         entry_id: request.entry_id,
         grantee: request.requester.clone(),
         provider: request.provider.clone(),
-        fields: request.fields.clone(),
+        fields: terms.fields,
         masking,
         purpose: request.purpose.clone(),
         granted_at: ctx.time_ms,

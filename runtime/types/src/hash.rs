@@ -33,6 +33,12 @@ impl Hash {
         Hash(h.finalize().into())
     }
 
+    /// Plain SHA-256 of `bytes`, for content addressed by its ordinary digest
+    /// (contract code: `sha256sum code.wasm` prints the same).
+    pub fn sha256(bytes: &[u8]) -> Hash {
+        Hash(Sha256::digest(bytes).into())
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

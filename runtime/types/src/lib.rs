@@ -23,6 +23,7 @@ pub mod error;
 pub mod gateway;
 pub mod genesis;
 pub mod hash;
+mod hexbytes;
 pub mod identifiers;
 pub mod keyfile;
 pub mod masking;

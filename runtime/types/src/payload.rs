@@ -104,6 +104,10 @@ pub struct SubmitShareRequest {
     pub purpose: String,
     pub legal_basis: String,
     pub period_days: u32,
+    /// Of `fields`, those asked for unmasked. A request with raw fields is never granted
+    /// at once: the provider's officers or its policy contract decide.
+    #[serde(default)]
+    pub raw_fields: Vec<String>,
 }
 
 /// One provider signer approves a pending request; the grant is issued at the k-th approval.
@@ -192,6 +196,45 @@ pub struct SignAgreement {
     pub digest: Hash,
 }
 
+/// Upload WebAssembly policy code (a department's or the operator's CDO). It is checked
+/// (size, imports, no floating point, compiles) and stored by hash, but can be
+/// instantiated only once a governance proposal approves the hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UploadContractCode {
+    pub name: String,
+    #[serde(with = "crate::hexbytes")]
+    #[schema(value_type = String, format = "hex")]
+    pub code: Vec<u8>,
+}
+
+/// Create an instance of approved code with parameters, owned by the signer's
+/// department (its CDO). The contract's `init` must accept the parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InstantiateContract {
+    pub code_hash: Hash,
+    pub label: String,
+    /// `key=value` lines read by the contract.
+    pub params: String,
+}
+
+/// Bind a policy instance to one of the signer's entries (`Some`), or unbind (`None`).
+/// Signed by the providing department's CDO; the instance must be its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BindPolicyContract {
+    pub entry_id: u64,
+    pub instance_id: Option<u64>,
+}
+
+/// Move an instance to other approved code and/or parameters (the owner's CDO); the
+/// previous versions stay in its history and its storage is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpgradeContract {
+    pub instance_id: u64,
+    pub code_hash: Hash,
+    /// New parameters; `None` keeps the current ones.
+    pub params: Option<String>,
+}
+
 macro_rules! payloads {
     ($($variant:ident => $kind:literal),* $(,)?) => {
         /// Everything a transaction can ask for.
@@ -238,4 +281,8 @@ payloads! {
     AnswerObjection => "answer_objection",
     ProposeAgreement => "propose_agreement",
     SignAgreement => "sign_agreement",
+    UploadContractCode => "upload_contract_code",
+    InstantiateContract => "instantiate_contract",
+    BindPolicyContract => "bind_policy_contract",
+    UpgradeContract => "upgrade_contract",
 }

@@ -166,6 +166,48 @@ pub enum Event {
         agreement_id: u64,
         party: String,
     },
+    ContractCodeUploaded {
+        code_hash: Hash,
+        name: String,
+        size: u32,
+        uploaded_by: String,
+    },
+    ContractCodeApproved {
+        code_hash: Hash,
+        proposal_id: u64,
+    },
+    ContractInstantiated {
+        instance_id: u64,
+        code_hash: Hash,
+        owner: String,
+    },
+    ContractUpgraded {
+        instance_id: u64,
+        code_hash: Hash,
+        version: u32,
+    },
+    PolicyContractBound {
+        entry_id: u64,
+        /// `None`: the entry was unbound.
+        instance_id: Option<u64>,
+    },
+    /// A policy contract decided a share request: `grant`, `reject` or `defer`.
+    PolicyDecided {
+        request_id: u64,
+        instance_id: u64,
+        decision: String,
+        fuel_used: u64,
+        /// Notes the contract emitted.
+        notes: Vec<String>,
+    },
+    /// A policy contract failed (trap, out of fuel, a limit, a malformed decision):
+    /// the request waits for the provider's officers instead.
+    PolicyFailed {
+        request_id: u64,
+        instance_id: u64,
+        error: String,
+        fuel_used: u64,
+    },
 }
 
 impl Event {

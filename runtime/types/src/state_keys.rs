@@ -25,6 +25,11 @@ pub const PARAMETERS: &[u8] = b"p/parameters";
 pub const VALIDATORS: &[u8] = b"v/current";
 pub const PENDING_VALIDATORS: &[u8] = b"v/pending";
 pub const LAST_DEADLINE_DAY: &[u8] = b"dl-last";
+pub const CONTRACT_CODE: &[u8] = b"xc/";
+pub const CONTRACT_WASM: &[u8] = b"xw/";
+pub const CONTRACT_INSTANCE: &[u8] = b"xi/";
+pub const CONTRACT_STORAGE: &[u8] = b"xs/";
+pub const ENTRY_POLICY: &[u8] = b"ep/";
 
 fn join(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
     [prefix, rest].concat()
@@ -100,6 +105,26 @@ pub fn numeric_id(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(tail))
 }
 
+/// Metadata of uploaded contract code.
+pub fn contract_code(hash: &crate::hash::Hash) -> Vec<u8> {
+    join(CONTRACT_CODE, &hash.0)
+}
+/// The WebAssembly bytes of contract code.
+pub fn contract_wasm(hash: &crate::hash::Hash) -> Vec<u8> {
+    join(CONTRACT_WASM, &hash.0)
+}
+pub fn contract_instance(id: u64) -> Vec<u8> {
+    join(CONTRACT_INSTANCE, &id.to_be_bytes())
+}
+/// An instance's own storage (one bounded map).
+pub fn contract_storage(id: u64) -> Vec<u8> {
+    join(CONTRACT_STORAGE, &id.to_be_bytes())
+}
+/// The policy contract instance bound to a catalog entry.
+pub fn entry_policy(entry_id: u64) -> Vec<u8> {
+    join(ENTRY_POLICY, &entry_id.to_be_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +153,11 @@ mod tests {
             VALIDATORS,
             PENDING_VALIDATORS,
             LAST_DEADLINE_DAY,
+            CONTRACT_CODE,
+            CONTRACT_WASM,
+            CONTRACT_INSTANCE,
+            CONTRACT_STORAGE,
+            ENTRY_POLICY,
         ];
         for a in all {
             for b in all {

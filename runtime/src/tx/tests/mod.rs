@@ -2,6 +2,7 @@
 //! each test reads as a small story.
 
 mod catalog;
+mod contracts;
 mod governance;
 mod orgs;
 mod properties;
@@ -308,6 +309,7 @@ pub fn request(entry_id: u64, fields: &[&str]) -> Payload {
         purpose: PURPOSE.into(),
         legal_basis: "Resident ID Card Law art. 15".into(),
         period_days: 30,
+        raw_fields: vec![],
     })
 }
 

@@ -309,9 +309,10 @@ fn every_rejection_reason_is_produced_with_a_reason() {
     let mut c = TestChain::new();
     stories(&mut c);
     more_stories(&mut c);
+    super::contracts::contract_stories(&mut c);
     let expected: BTreeSet<String> = RuntimeError::CODES
         .iter()
-        .filter(|c| !["storage", "corrupt_state"].contains(c))
+        .filter(|c| !["storage", "corrupt_state", "contract_host"].contains(c))
         .map(|c| c.to_string())
         .collect();
     let missing: Vec<_> = expected.difference(&c.codes).collect();

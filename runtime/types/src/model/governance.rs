@@ -3,6 +3,7 @@ use utoipa::ToSchema;
 
 use super::TimeMs;
 use crate::crypto::PublicKey;
+use crate::hash::Hash;
 use crate::payload::RegisterOrganization;
 
 /// The chain's governed parameters.
@@ -60,11 +61,20 @@ pub struct ValidatorInfo {
 #[serde(rename_all = "snake_case")]
 pub enum ProposalAction {
     AddOrganization(RegisterOrganization),
-    RemoveOrganization { credit_code: String },
+    RemoveOrganization {
+        credit_code: String,
+    },
     AddValidator(ValidatorInfo),
-    RemoveValidator { key: PublicKey },
+    RemoveValidator {
+        key: PublicKey,
+    },
     SetHolidayCalendar(HolidayCalendar),
     SetParameters(Parameters),
+    /// Approve uploaded contract code for instantiation: code runs on every validator,
+    /// so the consortium, not one department, decides what may run.
+    ApproveContractCode {
+        code_hash: Hash,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! These are state values: the runtime writes them, the API and SDK read them.
 
 mod catalog;
+mod contract;
 mod governance;
 mod objection;
 mod org;
@@ -12,6 +13,7 @@ pub use catalog::{
     CatalogEntry, CatalogEntrySpec, CatalogEntryVersion, ChangeKind, DataElement, FieldSpec,
     MaskingRule, OpenMode, ReviewStatus, Sensitivity, ShareMethod, ShareType,
 };
+pub use contract::{ContractCode, ContractInstance, ContractVersion};
 pub use governance::{
     HolidayCalendar, Parameters, Proposal, ProposalAction, ProposalStatus, ValidatorInfo,
 };

@@ -66,6 +66,12 @@ pub struct ShareRequest {
     /// Approvals needed (k of n provider signers).
     pub required_approvals: u8,
     pub decided_at: Option<TimeMs>,
+    /// Of `fields`, those asked for unmasked.
+    #[serde(default)]
+    pub raw_fields: Vec<String>,
+    /// The policy contract instance that decided the request, if one did.
+    #[serde(default)]
+    pub decided_by_contract: Option<u64>,
 }
 
 /// A field's masking rule under a grant.

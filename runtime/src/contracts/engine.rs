@@ -1,0 +1,105 @@
+//! The process-wide wasmtime engine, its linker of host functions, and the cache of
+//! compiled modules by code hash.
+//!
+//! Caching is pure memoization: the cache holds what compiling the stored bytes gives,
+//! so it cannot change an outcome, only its speed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use kuai_types::Hash;
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    PoolingAllocationConfig,
+};
+
+use super::call::{link_host_functions, HostState};
+use super::{limits, MAX_WASM_STACK};
+use crate::error::RuntimeError;
+
+/// Compiled modules kept; past this the cache starts over.
+const MAX_CACHED_MODULES: usize = 256;
+/// Instances that may run at once in this process (pool slots).
+const POOL_INSTANCES: u32 = 64;
+
+pub(crate) struct Host {
+    pub engine: Engine,
+    linker: Linker<HostState>,
+    cache: Mutex<HashMap<Hash, Arc<InstancePre<HostState>>>>,
+}
+
+static HOST: OnceLock<Result<Host, String>> = OnceLock::new();
+
+pub(crate) fn host() -> Result<&'static Host, RuntimeError> {
+    HOST.get_or_init(|| Host::new().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| RuntimeError::ContractHost(format!("engine: {e}")))
+}
+
+fn config() -> Config {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_core_instances(POOL_INSTANCES)
+        .total_memories(POOL_INSTANCES)
+        .total_tables(POOL_INSTANCES)
+        .max_memories_per_module(1)
+        .max_tables_per_module(1)
+        .table_elements(16 * 1024)
+        .max_memory_size(limits::MAX_MEMORY_BYTES);
+    let mut c = Config::new();
+    c.consume_fuel(true)
+        .cranelift_nan_canonicalization(true)
+        .wasm_simd(false)
+        .wasm_relaxed_simd(false)
+        .wasm_multi_memory(false)
+        .wasm_memory64(false)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    c
+}
+
+impl Host {
+    fn new() -> wasmtime::Result<Host> {
+        let engine = Engine::new(&config())?;
+        let mut linker = Linker::new(&engine);
+        link_host_functions(&mut linker)?;
+        Ok(Host {
+            engine,
+            linker,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Compiles `code` (already checked at upload) without caching it.
+    pub fn compile(&self, code: &[u8]) -> wasmtime::Result<Module> {
+        Module::from_binary(&self.engine, code)
+    }
+
+    /// The pre-linked module for `hash`, compiling `code()` on a miss.
+    pub fn prepared(
+        &self,
+        hash: &Hash,
+        code: impl FnOnce() -> Result<Vec<u8>, RuntimeError>,
+    ) -> Result<Arc<InstancePre<HostState>>, RuntimeError> {
+        if let Some(pre) = self.lock().get(hash) {
+            return Ok(pre.clone());
+        }
+        let bytes = code()?;
+        let module = self.compile(&bytes).map_err(|e| {
+            RuntimeError::ContractHost(format!("stored code {hash} does not compile: {e}"))
+        })?;
+        let pre = Arc::new(self.linker.instantiate_pre(&module).map_err(|e| {
+            RuntimeError::ContractHost(format!("stored code {hash} does not link: {e}"))
+        })?);
+        let mut cache = self.lock();
+        if cache.len() >= MAX_CACHED_MODULES {
+            cache.clear();
+        }
+        cache.insert(*hash, pre.clone());
+        Ok(pre)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Hash, Arc<InstancePre<HostState>>>> {
+        // A panic while holding the lock leaves a valid map (inserts are whole).
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
