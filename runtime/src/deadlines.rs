@@ -1,8 +1,9 @@
 //! Deadlines and the overdue sweep.
 //!
 //! Every deadline is the end of a CST day (see [`crate::calendar`]). Items are filed
-//! in a bucket per due day; at the start of each block the runtime sweeps every bucket
-//! whose day has ended since the last sweep, and marks each item that is still open as
+//! under their due day, one state key each plus a counter per day (so filing costs the
+//! same however many items share a day); at the start of each block the runtime sweeps
+//! every day that has ended since the last sweep, and marks each item that is still open as
 //! overdue, with an event and a scorecard change. An item answered in time is simply
 //! found closed by the sweep. The sweep's cost is the days elapsed plus the items due.
 
@@ -35,10 +36,13 @@ pub enum Due {
 
 /// Files `item` under the day whose end is `due`.
 pub fn file(st: &mut Overlay<'_>, due: u64, item: Due) -> Result<(), RuntimeError> {
-    let key = keys::deadlines(day_of(due.saturating_sub(1)));
-    let mut bucket: Vec<Due> = st.read(&key)?.unwrap_or_default();
-    bucket.push(item);
-    st.write(key, &bucket);
+    // One key per item and a counter per day: filing costs the same however many
+    // deadlines share the day.
+    let day = day_of(due.saturating_sub(1));
+    let count_key = keys::deadlines(day);
+    let n: u64 = st.read(&count_key)?.unwrap_or(0);
+    st.write(keys::deadline_item(day, n), &item);
+    st.write(count_key, &(n + 1));
     Ok(())
 }
 
@@ -51,16 +55,20 @@ pub fn sweep(st: &mut Overlay<'_>, now: u64) -> Result<Vec<Event>, RuntimeError>
     };
     let mut events = Vec::new();
     for day in (last + 1)..today {
-        let key = keys::deadlines(day);
-        let Some(bucket) = st.read::<Vec<Due>>(&key)? else {
+        let count_key = keys::deadlines(day);
+        let Some(count) = st.read::<u64>(&count_key)? else {
             continue;
         };
-        for item in bucket {
-            if let Some(e) = mark_overdue(st, &item)? {
-                events.push(e);
+        for n in 0..count {
+            let key = keys::deadline_item(day, n);
+            if let Some(item) = st.read::<Due>(&key)? {
+                if let Some(e) = mark_overdue(st, &item)? {
+                    events.push(e);
+                }
             }
+            st.delete(key);
         }
-        st.delete(key);
+        st.delete(count_key);
     }
     if last != today - 1 || !st.contains(keys::LAST_DEADLINE_DAY)? {
         st.write(keys::LAST_DEADLINE_DAY.to_vec(), &(today - 1));

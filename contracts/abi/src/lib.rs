@@ -10,7 +10,8 @@
 //! - `kuai_init(ptr: i32, len: i32) -> i64`: input [`InitInput`]; output [`InitOutcome`].
 //! - `kuai_decide(ptr: i32, len: i32) -> i64`: input [`PolicyInput`]; output [`Decision`].
 //!
-//! Inputs and outputs are [`postcard`]-encoded ([`encode`] / [`decode`]). An output is
+//! The host passes an input in the buffer `kuai_alloc(len)` returned, with that same
+//! `len` (the SDK frees it after decoding). Inputs and outputs are [`postcard`]-encoded ([`encode`] / [`decode`]). An output is
 //! returned as `(ptr << 32) | len` of a buffer in the guest's memory.
 //!
 //! # Host functions (imports from module `"kuai"`)
@@ -70,6 +71,8 @@ pub mod limits {
     pub const MAX_OUTPUT_BYTES: usize = 64 * 1024;
     /// Instance parameters (text).
     pub const MAX_PARAMS_BYTES: usize = 8 * 1024;
+    /// Entries in one instance's storage.
+    pub const MAX_STORAGE_ENTRIES: usize = 1024;
 }
 
 /// How a request reached the provider.

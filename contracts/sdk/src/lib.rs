@@ -4,7 +4,7 @@
 //! [`kuai_contract_abi`] for the ABI). With this SDK a contract is two functions over typed
 //! data, wired into the module's exports by [`policy!`]:
 //!
-//! ```ignore
+//! ```
 //! #![cfg_attr(target_arch = "wasm32", no_std)]
 //! #![forbid(unsafe_code)]
 //! extern crate alloc;
@@ -24,7 +24,19 @@
 //! }
 //!
 //! kuai_contract_sdk::policy!(init = init, decide = decide);
+//! # fn main() {
+//! #     let mut input = kuai_contract_sdk::sample_input();
+//! #     input.params = "max_days=7".into();
+//! #     let config = init(&Params::parse(&input.params).unwrap()).unwrap();
+//! #     let mut host = kuai_contract_sdk::MockHost::new();
+//! #     let d = decide(&mut host.context(), &config, &input);
+//! #     assert_eq!(d, Decision::Defer { note: "at most 7 days".into() });
+//! #     assert_eq!(host.events, ["looked at it"]);
+//! # }
 //! ```
+//!
+//! A policy crate is `crate-type = ["cdylib", "rlib"]`: the cdylib is the contract
+//! (`scripts/build-contracts.sh`), the rlib what its native tests use.
 //!
 //! # Rules
 //! - `kuai_init` parses the parameters text ([`Params::parse`]) and runs `init`: an error
@@ -196,21 +208,21 @@ macro_rules! policy {
     (init = $init:path, decide = $decide:path $(,)?) => {
         /// ABI export: a buffer of `len` bytes for the host to fill.
         #[cfg(target_arch = "wasm32")]
-        #[no_mangle]
+        #[unsafe(no_mangle)]
         pub extern "C" fn kuai_alloc(len: i32) -> i32 {
             $crate::__wasm_alloc(len)
         }
 
         /// ABI export: checks the instance parameters (`InitInput` → `InitOutcome`).
         #[cfg(target_arch = "wasm32")]
-        #[no_mangle]
+        #[unsafe(no_mangle)]
         pub extern "C" fn kuai_init(ptr: i32, len: i32) -> i64 {
             $crate::__wasm_init(ptr, len, $init)
         }
 
         /// ABI export: decides a request (`PolicyInput` → `Decision`).
         #[cfg(target_arch = "wasm32")]
-        #[no_mangle]
+        #[unsafe(no_mangle)]
         pub extern "C" fn kuai_decide(ptr: i32, len: i32) -> i64 {
             $crate::__wasm_decide(ptr, len, $init, $decide)
         }

@@ -148,6 +148,7 @@ fn with_input<R>(ptr: i32, len: i32, f: impl FnOnce(&[u8]) -> R) -> R {
     // SAFETY: by the ABI, `(ptr, len)` is a buffer from `kuai_alloc(len)` that the host
     // filled and passes exactly once; it is freed with the layout it was allocated with.
     let result = f(unsafe { core::slice::from_raw_parts(ptr, layout.size()) });
+    // SAFETY: allocated by `alloc` with this layout; the slice above is no longer used.
     unsafe { dealloc(ptr, layout) };
     result
 }

@@ -36,4 +36,4 @@ pub use validate::{check_code, CodeInfo};
 /// Deepest wasm stack a call may use (a deep recursion stops with an error).
 pub const MAX_WASM_STACK: usize = 256 * 1024;
 /// Most entries in one instance's storage.
-pub const MAX_STORAGE_ENTRIES: usize = 1024;
+pub const MAX_STORAGE_ENTRIES: usize = limits::MAX_STORAGE_ENTRIES;

@@ -84,8 +84,16 @@ pub fn scorecard(credit_code: &str) -> Vec<u8> {
 pub fn calendar(year: i32) -> Vec<u8> {
     join(CALENDAR, &year.to_be_bytes())
 }
+/// How many deadlines end on `day` (a counter; the items are [`deadline_item`]s).
 pub fn deadlines(day: i64) -> Vec<u8> {
     join(DEADLINES, &day.to_be_bytes())
+}
+/// The `n`-th deadline ending on `day`.
+pub fn deadline_item(day: i64, n: u64) -> Vec<u8> {
+    join(
+        DEADLINES,
+        &[&day.to_be_bytes()[..], &n.to_be_bytes()].concat(),
+    )
 }
 /// Index entry: the access event `id` concerned the subject with keyed hash `subject`.
 pub fn subject_access(subject: &crate::hash::Hash, id: u64) -> Vec<u8> {
