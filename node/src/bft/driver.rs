@@ -73,6 +73,10 @@ struct Driver {
     verifying: HashSet<Hash>,
     /// Validations waiting for their block.
     wanted: HashMap<Hash, Height>,
+    /// Digests of the consensus messages of this height already handed to the core: a
+    /// re-gossiped duplicate carries nothing new, so it is neither verified again nor
+    /// logged (the WAL would otherwise grow with every re-gossip while a height stalls).
+    seen: HashSet<Hash>,
     /// A proposal the core asked for, waiting for the block interval or transactions.
     to_propose: Option<(Height, Round)>,
     building: bool,
@@ -132,6 +136,7 @@ pub fn start(
         executed: HashMap::new(),
         verifying: HashSet::new(),
         wanted: HashMap::new(),
+        seen: HashSet::new(),
         to_propose: None,
         building: false,
         undecided: None,
@@ -418,6 +423,7 @@ impl Driver {
         self.blocks.retain(|_, b| b.header.height >= next);
         self.executed.retain(|_, p| p.block.header.height >= next);
         self.wanted.retain(|_, h| *h >= next);
+        self.seen.clear();
         self.undecided = None;
         if self.core.height() < next {
             return self.restart_core();
@@ -439,6 +445,7 @@ impl Driver {
         self.core = Core::new(self.cfg.core.clone(), validators, self.key.clone());
         self.wal = Wal::new(height);
         self.chain.store().put_wal(&self.wal)?;
+        self.seen.clear();
         self.to_propose = None;
         let effects = self.core.handle(Input::Start { height, safety });
         self.execute(effects, true)
@@ -504,9 +511,16 @@ impl Driver {
     }
 
     fn consensus_message(&mut self, m: ConsensusMessage) -> Result<(), NodeError> {
+        let digest = Hash::tagged(b"kuai/consensus-seen/v1", &[&kuai_types::codec::encode(&m)]);
+        if self.seen.contains(&digest) {
+            return Ok(());
+        }
         if m.verify().is_err() {
             self.metrics.consensus_rejected.inc();
             return Ok(());
+        }
+        if m.height() == self.core.height() {
+            self.seen.insert(digest);
         }
         let head = self.chain.head().height;
         if m.height() > head + 1 {
