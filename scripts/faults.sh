@@ -38,9 +38,9 @@ while [ $# -gt 0 ]; do
 done
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 if [ "$MODE" = long ]; then
-  KILL_ROUNDS=10; PART_SECS=20; FUZZ_SECS=60; LOSS_SECS=30; SKEW_SECS=20; LOAD_RATE=100
+  KILL_ROUNDS=10; PART_SECS=20; FUZZ_SECS=60; LOSS_SECS=30; SKEW_SECS=20; LOAD_RATE=100; DELAY_MIN_BLOCKS=10
 else
-  KILL_ROUNDS=3; PART_SECS=8; FUZZ_SECS=5; LOSS_SECS=12; SKEW_SECS=10; LOAD_RATE=50
+  KILL_ROUNDS=3; PART_SECS=8; FUZZ_SECS=5; LOSS_SECS=12; SKEW_SECS=10; LOAD_RATE=50; DELAY_MIN_BLOCKS=3
 fi
 CATCH_UP_LIMIT=30
 
@@ -93,6 +93,7 @@ if [ -z "${KUAI_NODE_BIN:-}" ] || [ -z "${KUAI_BIN:-}" ]; then
 fi
 cp "${KUAI_NODE_BIN:-$CARGO_TARGET_DIR/debug/kuai-node}" "$W/bin/kuai-node"
 cp "${KUAI_BIN:-$CARGO_TARGET_DIR/debug/kuai}" "$W/bin/kuai"
+cp "$ROOT/scripts/faults/delay_relay.py" "$W/bin/delay_relay.py"
 NODE_BIN="$W/bin/kuai-node"
 CLI_BIN="$W/bin/kuai"
 
@@ -231,8 +232,10 @@ start_load() {
   for i in $(seq 0 $((N - 1))); do nodes="$nodes --node $(api "$i")"; done
   (
     while true; do
+      # not through the function hx: $! must be kuai's own pid, or stop_load would kill a
+      # subshell and leave the bench running (loading the next measurement window)
       # shellcheck disable=SC2086
-      hx "$CLI_BIN" $nodes bench --keys "$D/keys" --rate "$rate" --duration 20 --wait-secs 10 \
+      ip netns exec "$HUB" "$CLI_BIN" $nodes bench --keys "$D/keys" --rate "$rate" --duration 20 --wait-secs 10 \
         --signers 8 --json >>"$W/load.jsonl" 2>>"$W/load.err" &
       echo $! >"$W/pids/bench"
       wait $! || sleep 1
@@ -267,6 +270,135 @@ committed_txs() {
     total=$(( total + n )); before=$(( before - 500 ))
   done
   echo "$total"
+}
+
+# ---------------------------------------------------------------- delay relays (scenario 3)
+# No netem here, so delay is produced by a userspace TCP relay (scripts/faults/delay_relay.py)
+# in the hub: one listener per directed link i->j on $RELAY_IP:relay_port(i,j), forwarding
+# to j's p2p address and delaying every chunk by 200 ms ± 100 ms each way (order kept).
+# relay_on restarts the validators one at a time (the other three keep a quorum) with every
+# [[p2p.peers]] addr pointing at its relay; once none runs the direct configuration, their
+# egress to the other validators' addresses is dropped (chain KF_RELAY_ONLY in each
+# validator's namespace), so validator-to-validator traffic can only go through the relays.
+# relay_off removes the chains and restarts them one at a time on the direct configuration.
+# (Not all four at once: a simultaneous restart in the middle of a height is a different
+# fault, and it has been seen to stall the chain; see docs/RELIABILITY.md.)
+RELAY_IP="$NET.254"
+RELAY_STATS="$W/relay-stats.json"
+relay_port() { echo $(( 27000 + 10 * $1 + $2 )); }
+relay_on() {
+  local i j links=() t
+  for i in $(seq 0 $((N - 1))); do
+    for j in $(seq 0 $((N - 1))); do
+      [ "$i" = "$j" ] || links+=(--link "$i-$j=$RELAY_IP:$(relay_port "$i" "$j"),$(ip_of "$j"):26656")
+    done
+  done
+  rm -f "$RELAY_STATS"
+  # the interpreter itself (not a wrapper such as a pyenv shim) and no shell function in
+  # between, so that $! is the relay's own pid; it also exits by itself after 30 min
+  local py; py="$(python3 -c 'import sys; print(sys.executable)')"
+  ip netns exec "$HUB" "$py" "$W/bin/delay_relay.py" --delay-ms 200 --jitter-ms 100 --max-secs 1800 \
+    --stats "$RELAY_STATS" "${links[@]}" >>"$W/relay.log" 2>&1 &
+  echo $! >"$W/pids/relay"
+  for t in $(seq 1 100); do [ -s "$RELAY_STATS" ] && break; sleep 0.1; done
+  [ -s "$RELAY_STATS" ] || { fail "3: the delay relay did not start within 10 s; see $W/relay.log"; return 1; }
+  local own; own="$(jq -r .pid "$RELAY_STATS")"
+  if [ "$own" != "$(cat "$W/pids/relay")" ]; then  # started through a wrapper after all
+    mv "$W/pids/relay" "$W/pids/relay-launcher"; echo "$own" >"$W/pids/relay"
+  fi
+  for i in $(seq 0 $((N - 1))); do
+    local c="$D/node-$i/config.toml"
+    stop_node "$i" TERM
+    cp "$c" "$c.direct"
+    for j in $(seq 0 $((N - 1))); do
+      [ "$i" = "$j" ] && continue
+      sed -i "s|^addr = \"/ip4/$(ip_of "$j")/tcp/26656\"|addr = \"/ip4/$RELAY_IP/tcp/$(relay_port "$i" "$j")\"|" "$c"
+    done
+    [ "$(grep -c "^addr = \"/ip4/$RELAY_IP/tcp/" "$c")" = $((N - 1)) ] \
+      || { fail "3: could not point node $i's peers at the relays (see $c)"; return 1; }
+    start_node "$i" || return 1
+    rejoin "$i" || return 1
+  done
+  for i in $(seq 0 $((N - 1))); do
+    ip netns exec "$(ns "$i")" iptables -N KF_RELAY_ONLY
+    for j in $(seq 0 $((N - 1))); do
+      [ "$i" = "$j" ] || ip netns exec "$(ns "$i")" iptables -A KF_RELAY_ONLY -d "$(ip_of "$j")/32" -j DROP
+    done
+    ip netns exec "$(ns "$i")" iptables -I OUTPUT 1 -o eth0 -j KF_RELAY_ONLY
+  done
+  # every validator connected to its 3 peers (which can only be through the relays)
+  local peers
+  for t in $(seq 1 150); do
+    peers="$(for i in $(seq 0 $((N - 1))); do hx curl -sf -m 2 "$(api "$i")/metrics" | awk '$1 == "kuai_peers" {printf "%s ", $2}'; done)"
+    [ "$peers" = "$(printf "$((N - 1)) %.0s" $(seq 1 "$N"))" ] && return 0
+    sleep 0.2
+  done
+  fail "3: the validators did not all connect to their $((N - 1)) peers through the relays within 30 s (peers: $peers)"
+}
+# relay_drops: packets the KF_RELAY_ONLY chains dropped (direct validator-to-validator attempts).
+relay_drops() {
+  local i n=0 d
+  for i in $(seq 0 $((N - 1))); do
+    d="$(ip netns exec "$(ns "$i")" iptables -L KF_RELAY_ONLY -v -n -x 2>/dev/null | awk 'NR > 2 {s += $1} END {print s + 0}')"
+    n=$(( n + ${d:-0} ))
+  done
+  echo "$n"
+}
+relay_off() {
+  local i
+  for i in $(seq 0 $((N - 1))); do
+    ip netns exec "$(ns "$i")" iptables -D OUTPUT -o eth0 -j KF_RELAY_ONLY 2>/dev/null || true
+    ip netns exec "$(ns "$i")" iptables -F KF_RELAY_ONLY 2>/dev/null || true
+    ip netns exec "$(ns "$i")" iptables -X KF_RELAY_ONLY 2>/dev/null || true
+  done
+  for i in $(seq 0 $((N - 1))); do
+    stop_node "$i" TERM
+    [ -f "$D/node-$i/config.toml.direct" ] && mv "$D/node-$i/config.toml.direct" "$D/node-$i/config.toml"
+    start_node "$i" || return 1
+    rejoin "$i" || return 1
+  done
+  # no relayed connection is left (every process that dialed through a relay was restarted)
+  if [ -f "$W/pids/relay" ]; then
+    kill -TERM "$(cat "$W/pids/relay")" 2>/dev/null || true
+    local t; for t in $(seq 1 50); do kill -0 "$(cat "$W/pids/relay")" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$(cat "$W/pids/relay")" 2>/dev/null || true
+    wait "$(cat "$W/pids/relay")" 2>/dev/null || true
+    rm -f "$W/pids/relay"
+  fi
+  if [ -f "$W/pids/relay-launcher" ]; then
+    kill -9 "$(cat "$W/pids/relay-launcher")" 2>/dev/null || true
+    wait "$(cat "$W/pids/relay-launcher")" 2>/dev/null || true
+    rm -f "$W/pids/relay-launcher"
+  fi
+}
+# rejoin I: after a restart, node I reaches the others' height (30 s at most).
+rejoin() {
+  local others=() j
+  for j in $(seq 0 $((N - 1))); do [ "$j" = "$1" ] || others+=("$j"); done
+  local target; target="$(max_height "${others[@]}")"
+  wait_height "$1" "$target" "$CATCH_UP_LIMIT" >/dev/null \
+    || { fail "3: node $1 did not reach height $target within ${CATCH_UP_LIMIT}s after its restart (heights $(heights))"; return 1; }
+}
+# relay_check: fails when a pair of validators exchanged nothing through the relays, in
+# either direction (a pair may use one connection, dialed by either side).
+relay_check() {
+  local i j
+  for i in $(seq 0 $((N - 1))); do
+    for j in $(seq $((i + 1)) $((N - 1))); do
+      jq -e --arg a "$i-$j" --arg b "$j-$i" '.links[$a] as $x | .links[$b] as $y
+        | ($x.fwd.bytes + $y.rev.bytes) > 0 and ($x.rev.bytes + $y.fwd.bytes) > 0' "$RELAY_STATS" >/dev/null \
+        || { fail "3: no traffic between nodes $i and $j went through the relays (see $RELAY_STATS)"; return 1; }
+    done
+  done
+}
+# relay_summary / relay_links: the relays' byte counters and measured delay, for the log.
+relay_links() {
+  jq -r '[.links | to_entries[] | "\(.key) \(.value.fwd.bytes)/\(.value.rev.bytes)"] | join(", ")' "$RELAY_STATS"
+}
+relay_summary() {
+  jq -r '[.links[] | .fwd, .rev] as $d
+    | ($d | map(.chunks) | add) as $c
+    | "\(.links | length) links, \($d | map(.bytes) | add) bytes in \($c) chunks, measured delay mean \(($d | map((.delay_mean_ms // 0) * .chunks) | add) / $c | . * 10 | round / 10) ms, max \($d | map(.delay_max_ms) | max) ms"' "$RELAY_STATS"
 }
 
 # ================================================================ scenarios
@@ -331,12 +463,12 @@ scenario_partition() {
 
 scenario_netem() {
   log "3. delay and loss"
-  local reason_delay="tc qdisc netem is not available on this kernel ('Specified qdisc kind is unknown'; no modules to load), and no other qdisc or classifier here can delay packets"
-  result "SKIP 3 delay 200ms±100ms: $reason_delay"
   if ! command -v iptables >/dev/null || ! ip netns exec "$(ns 0)" iptables -L OUTPUT >/dev/null 2>&1; then
     result "SKIP 3 loss 10%: iptables (netfilter) is not usable here"
+    result "SKIP 3 delay 200ms±100ms: netem is missing and the relay fallback needs iptables to force the p2p traffic through it"
     return 0
   fi
+  local loss_rule=(OUTPUT -o eth0 -m statistic --mode random --probability 0.1 -j DROP)
   stop_load
   sleep 2
   local h0 h1 base loss
@@ -345,24 +477,74 @@ scenario_netem() {
   h1="$(height 0)"
   log "   no fault: heights $h0 -> $h1; bench: $base"
   local i
-  for i in $(seq 0 $((N - 1))); do
-    ip netns exec "$(ns "$i")" iptables -A OUTPUT -o eth0 -m statistic --mode random --probability 0.1 -j DROP
-  done
+  for i in $(seq 0 $((N - 1))); do ip netns exec "$(ns "$i")" iptables -A "${loss_rule[@]}"; done
   h0="$(height 0)"
   loss="$(bench_once "$LOAD_RATE" "$LOSS_SECS")" || loss="bench failed (see $W/bench.err)"
   h1="$(height 0)"
-  local dropped=0 d
-  for i in $(seq 0 $((N - 1))); do
-    d="$(ip netns exec "$(ns "$i")" iptables -L OUTPUT -v -n -x | awk '/statistic/ {print $1}')"
-    dropped=$(( dropped + ${d:-0} ))
-    ip netns exec "$(ns "$i")" iptables -F OUTPUT
-  done
+  local dropped; dropped="$(loss_dropped)"
+  for i in $(seq 0 $((N - 1))); do ip netns exec "$(ns "$i")" iptables -D "${loss_rule[@]}"; done
   log "   10% loss: heights $h0 -> $h1; $dropped packets dropped; bench: $loss"
   [ "$dropped" -gt 0 ] || { fail "3: the loss rule dropped no packet"; return 1; }
   [ "$h1" -ge $((h0 + 2)) ] || { fail "3: no progress under 10% loss ($h0 -> $h1)"; return 1; }
   local top; top="$(same_chain 0 1 2 3)" || return 1
-  start_load "$LOAD_RATE"
   result "PASS 3 loss 10% (iptables statistic, every node's egress): $((h1 - h0)) blocks; with loss $loss; without $base ($dropped packets dropped); no fork up to $top"
+
+  # --- delay: userspace relays on every p2p link (not netem; see docs/RELIABILITY.md)
+  if ! command -v python3 >/dev/null; then
+    result "SKIP 3 delay 200ms±100ms: netem is missing and the relay fallback needs python3"
+    start_load "$LOAD_RATE"; return 0
+  fi
+  log "   delay: restarting the validators one by one with every p2p link through a delaying relay (200 ms ± 100 ms each way)"
+  relay_on || return 1
+  log "   all $N validators connected to their $((N - 1)) peers through the relays at $(heights)"
+  sleep 2
+  local delay
+  h0="$(height 0)"
+  delay="$(bench_once "$LOAD_RATE" "$LOSS_SECS")" || { fail "3: kuai bench failed under delay; see $W/bench.err"; return 1; }
+  h1="$(height 0)"
+  relay_check || return 1
+  local direct; direct="$(relay_drops)"
+  local relays; relays="$(relay_summary)"
+  log "   delay: heights $h0 -> $h1; bench: $delay"
+  log "   relays: $relays; per directed link (bytes fwd/rev): $(relay_links)"
+  log "   direct validator-to-validator packets dropped by KF_RELAY_ONLY: $direct"
+  [ "$h1" -ge $((h0 + DELAY_MIN_BLOCKS)) ] || { fail "3: fewer than $DELAY_MIN_BLOCKS blocks under delay ($h0 -> $h1)"; return 1; }
+  top="$(same_chain 0 1 2 3)" || return 1
+  result "PASS 3 delay 200ms±100ms (userspace TCP relay on every p2p link, not netem): $((h1 - h0)) blocks; with delay $delay; relays: $relays; $direct direct packets; no fork up to $top"
+
+  # --- delay and loss at once (loss on every validator's egress, as above)
+  for i in $(seq 0 $((N - 1))); do ip netns exec "$(ns "$i")" iptables -A "${loss_rule[@]}"; done
+  local both
+  h0="$(height 0)"
+  both="$(bench_once "$LOAD_RATE" "$LOSS_SECS")" || both="bench failed (see $W/bench.err)"
+  h1="$(height 0)"
+  dropped="$(loss_dropped)"
+  for i in $(seq 0 $((N - 1))); do ip netns exec "$(ns "$i")" iptables -D "${loss_rule[@]}"; done
+  log "   delay + 10% loss: heights $h0 -> $h1; $dropped packets dropped; bench: $both"
+  [ "$dropped" -gt 0 ] || { fail "3: the loss rule dropped no packet under delay"; return 1; }
+  [ "$h1" -ge $((h0 + DELAY_MIN_BLOCKS)) ] || { fail "3: fewer than $DELAY_MIN_BLOCKS blocks under delay + 10% loss ($h0 -> $h1)"; return 1; }
+  top="$(same_chain 0 1 2 3)" || return 1
+  result "PASS 3 delay 200ms±100ms + loss 10%: $((h1 - h0)) blocks; with both $both ($dropped packets dropped); no fork up to $top"
+
+  # --- back to direct links
+  relay_off || return 1
+  h0="$(max_height 0 1 2 3)"
+  local secs; secs="$(wait_height 0 $((h0 + 2)) 60)" || { fail "3: no progress within 60 s after going back to direct links (heights $(heights))"; return 1; }
+  for i in 1 2 3; do
+    wait_height "$i" $((h0 + 2)) 30 >/dev/null || { fail "3: node $i stopped following the chain after going back to direct links (heights $(heights))"; return 1; }
+  done
+  top="$(same_chain 0 1 2 3)" || return 1
+  log "   direct links restored: commits resumed in ${secs}s; no fork up to $top"
+  start_load "$LOAD_RATE"
+}
+# loss_dropped: packets the 10% loss rules dropped, summed over the validators.
+loss_dropped() {
+  local i n=0 d
+  for i in $(seq 0 $((N - 1))); do
+    d="$(ip netns exec "$(ns "$i")" iptables -L OUTPUT -v -n -x | awk '/statistic/ {s += $1} END {print s + 0}')"
+    n=$(( n + ${d:-0} ))
+  done
+  echo "$n"
 }
 
 scenario_skew() {
