@@ -143,6 +143,11 @@ pub fn start(
         last_commit: Instant::now(),
         last_sync: None,
     };
+    // The candidates this node stored before a restart: it may have voted for them, and
+    // its re-gossiped proposals must carry them.
+    for block in d.chain.store().candidates(height)? {
+        d.blocks.insert(block.hash(), block);
+    }
     d.execute(effects, false)?;
     Ok(tokio::spawn(d.run(net_events, internal_rx)))
 }
@@ -272,6 +277,7 @@ impl Driver {
                     return Ok(());
                 }
                 let value = p.block.hash();
+                self.chain.store().put_candidate(&p.block)?;
                 self.blocks.insert(value, p.block.clone());
                 self.executed.insert(value, p);
                 self.feed(Input::ProposalValue {
@@ -421,6 +427,7 @@ impl Driver {
         self.metrics.height.set(next as i64 - 1);
         self.last_commit = Instant::now();
         self.blocks.retain(|_, b| b.header.height >= next);
+        self.chain.store().prune_candidates(next)?;
         self.executed.retain(|_, p| p.block.header.height >= next);
         self.wanted.retain(|_, h| *h >= next);
         self.seen.clear();
@@ -466,8 +473,11 @@ impl Driver {
                 Gossip::ProposalWithBlock { message, block } => {
                     let value = proposal_value(&message);
                     let head = self.chain.head().height;
-                    if block.hash() == value && (head + 1..=head + 2).contains(&block.header.height)
+                    if block.hash() == value
+                        && (head + 1..=head + 2).contains(&block.header.height)
+                        && !self.blocks.contains_key(&value)
                     {
+                        self.chain.store().put_candidate(&block)?;
                         self.blocks.insert(value, *block);
                     }
                     self.consensus_message(message)?;

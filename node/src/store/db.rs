@@ -23,6 +23,12 @@ const CF_META: &str = "meta";
 const CF_BLOCK_EVENTS: &str = "block_events";
 const CF_CERTIFICATES: &str = "certificates";
 const CF_CONSENSUS: &str = "consensus";
+/// Candidate blocks in the consensus column family: `cand/` || height (BE) || hash.
+const CANDIDATE_PREFIX: &[u8] = b"cand/";
+
+fn candidate_key(height: u64, hash: &Hash) -> Vec<u8> {
+    [CANDIDATE_PREFIX, &height.to_be_bytes()[..], &hash.0[..]].concat()
+}
 pub(super) const CF_TREE_NODES: &str = "tree_nodes";
 pub(super) const CF_TREE_VALUES: &str = "tree_values";
 pub(super) const CF_TREE_STALE: &str = "tree_stale";
@@ -312,6 +318,53 @@ impl Store {
     pub fn put_wal(&self, wal: &Wal) -> Result<(), NodeError> {
         self.db
             .put_cf(self.cf(CF_CONSENSUS)?, b"wal", codec::encode(wal))?;
+        Ok(())
+    }
+
+    /// Keeps a candidate block of a height in progress until that height commits. A
+    /// validator may vote for a block only once it is stored here: after a crash of
+    /// every validator, a value 2f+1 of them locked on must still have a block that
+    /// someone can serve, or the height could never commit. (Not synced itself: the
+    /// synced safety record written before any vote makes it durable, as RocksDB's log
+    /// is sequential.)
+    pub fn put_candidate(&self, block: &Block) -> Result<(), NodeError> {
+        let key = candidate_key(block.header.height, &block.hash());
+        self.db
+            .put_cf(self.cf(CF_CONSENSUS)?, key, codec::encode(block))?;
+        Ok(())
+    }
+
+    /// The stored candidate blocks of heights `from` and above.
+    pub fn candidates(&self, from: u64) -> Result<Vec<Block>, NodeError> {
+        let start = candidate_key(from, &Hash::ZERO);
+        let mut out = Vec::new();
+        for (k, v) in self.raw_iter(
+            CF_CONSENSUS,
+            IteratorMode::From(&start, Direction::Forward),
+            usize::MAX,
+        )? {
+            if !k.starts_with(CANDIDATE_PREFIX) {
+                break;
+            }
+            out.push(
+                codec::decode(&v, MAX_BLOCK_BYTES).map_err(|e| NodeError::Corrupt {
+                    what: "candidate block".into(),
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Forgets the candidates of heights below `height` (they committed or lost).
+    pub fn prune_candidates(&self, height: u64) -> Result<(), NodeError> {
+        let mut batch = WriteBatch::default();
+        batch.delete_range_cf(
+            self.cf(CF_CONSENSUS)?,
+            candidate_key(0, &Hash::ZERO),
+            candidate_key(height, &Hash::ZERO),
+        );
+        self.db.write(batch)?;
         Ok(())
     }
 
