@@ -267,31 +267,15 @@ impl Client {
 
     /// The WebAssembly bytes of stored code, checked against their hash.
     pub async fn contract_wasm(&self, hash: &Hash) -> Result<Vec<u8>, ClientError> {
-        let url = format!("{}/v1/contracts/code/{hash}/wasm", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| ClientError::Connect {
-                url: url.clone(),
-                source: e,
-            })?;
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| ClientError::Connect {
-            url: url.clone(),
-            source: e,
-        })?;
-        if !status.is_success() {
-            return Err(crate::error::api_error(status.as_u16(), &bytes));
-        }
+        let path = format!("/v1/contracts/code/{hash}/wasm");
+        let bytes = self.get_raw(&path, &[], None).await?;
         if Hash::sha256(&bytes) != *hash {
             return Err(ClientError::Decode {
-                url,
+                url: format!("{}{path}", self.base),
                 reason: "the code's SHA-256 is not the hash asked for".into(),
             });
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
     }
 
     pub async fn contract_instances(
@@ -481,27 +465,35 @@ impl Client {
 
     /// A history page as CSV text: `path` is `organizations/{code}` or `catalog/{id}`.
     pub async fn history_csv(&self, path: &str, q: &ListQuery) -> Result<String, ClientError> {
-        let url = format!("{}/v1/{path}/history", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .query(&q.pairs())
-            .header("Accept", "text/csv")
-            .send()
-            .await
-            .map_err(|e| ClientError::Connect {
-                url: url.clone(),
-                source: e,
-            })?;
-        let status = resp.status();
-        let text = resp.text().await.map_err(|e| ClientError::Connect {
+        let bytes = self
+            .get_raw(&format!("/v1/{path}/history"), &q.pairs(), Some("text/csv"))
+            .await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The body of a GET that is not JSON (an error answer still is).
+    async fn get_raw(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        accept: Option<&str>,
+    ) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.http.get(&url).query(query);
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        let connect = |e| ClientError::Connect {
             url: url.clone(),
             source: e,
-        })?;
+        };
+        let resp = req.send().await.map_err(connect)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(connect)?;
         if !status.is_success() {
-            return Err(crate::error::api_error(status.as_u16(), text.as_bytes()));
+            return Err(crate::error::api_error(status.as_u16(), &bytes));
         }
-        Ok(text)
+        Ok(bytes.to_vec())
     }
 
     /// A record with a Merkle proof, the header and its certificate (`?proof=true`);

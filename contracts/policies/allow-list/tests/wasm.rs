@@ -54,7 +54,7 @@ fn garbage_input_aborts_with_the_panic_message() {
     let err = contract
         .call(&mut MockHost::new(), "kuai_decide", &[0xff; 3])
         .unwrap_err();
-    assert!(err.starts_with("abort: "), "{err}");
+    assert!(err.starts_with("contract aborted: "), "{err}");
     assert!(
         err.contains("kuai_decide: input is not a PolicyInput"),
         "{err}"
