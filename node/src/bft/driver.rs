@@ -273,6 +273,7 @@ impl Driver {
                 let p = result?;
                 if height != self.core.height()
                     || p.block.header.height != self.chain.head().height + 1
+                    || p.block.header.height != height
                 {
                     return Ok(());
                 }
@@ -326,7 +327,9 @@ impl Driver {
         let Some((height, round)) = self.to_propose else {
             return;
         };
-        if height != self.core.height() || self.building {
+        // The core may be a height ahead of the chain while a decided block comes by
+        // sync: a block built now would sit at the chain's next height, not the core's.
+        if height != self.core.height() || self.building || height != self.chain.head().height + 1 {
             self.to_propose = None;
             return;
         }
@@ -361,6 +364,20 @@ impl Driver {
     }
 
     fn validate(&mut self, height: Height, value: Hash) -> Result<(), NodeError> {
+        // A block is valid only for the height in its header: a core that runs ahead of
+        // the chain must not certify the chain's next block under another height.
+        let block_height = self
+            .executed
+            .get(&value)
+            .map(|p| p.block.header.height)
+            .or_else(|| self.blocks.get(&value).map(|b| b.header.height));
+        if block_height.is_some_and(|h| h != height) {
+            return self.feed(Input::Validity {
+                height,
+                value,
+                valid: false,
+            });
+        }
         if self.executed.contains_key(&value) {
             return self.feed(Input::Validity {
                 height,
