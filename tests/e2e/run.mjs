@@ -328,6 +328,15 @@ async function checkPages(page) {
 
   await open(page, '/governance', '/governance');
   eq(await rows(page, '#proposals'), proposals.length, 'proposals');
+  const instances = await apiAll('/contracts/instances');
+  assert(instances.length >= 3, 'the dev seed has no policy contracts');
+  eq(await rows(page, '#contract-instances'), instances.length, 'policy contract instances');
+  eq(await rows(page, '#contract-code'), (await apiAll('/contracts/code')).length, 'contract code');
+  assert((await text(page, '#contract-instances')).includes('#4'), 'bound entry 4 is not shown');
+  const decided = requests.find((r) => r.decided_by_contract);
+  assert(decided, 'no contract-decided request in the dev seed');
+  await open(page, `/request/${decided.id}`, '/request/:id');
+  assert((await text(page, '#decided-by')).includes(`#${decided.decided_by_contract}`), 'the deciding contract is not shown');
   await shot(page, 'governance');
 
   await open(page, '/open', '/open');

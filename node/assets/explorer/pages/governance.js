@@ -1,5 +1,6 @@
-// Governance: proposals with their votes, the validator set, the governed parameters
-// and the holiday calendars that drive the working-day clocks.
+// Governance: proposals with their votes, the policy contracts the consortium admitted
+// (code and the departments' instances bound to catalog entries), the validator set, the
+// governed parameters and the holiday calendars that drive the working-day clocks.
 
 import { all, directory, validators, parameters, calendars } from '../api.js';
 import { t, localName, enumLabel, fieldLabel } from '../i18n.js';
@@ -15,6 +16,7 @@ function actionSummary(dir, action) {
   else if (kind === 'remove_validator') detail = html`<span class="mono">${short(b.key)}</span>`;
   else if (kind === 'set_holiday_calendar') detail = t('gov.calendar_detail', { year: b.year, h: b.holidays.length, m: b.makeup_workdays.length });
   else if (kind === 'set_parameters') detail = Object.entries(b).map(([k, v]) => `${fieldLabel(k)} = ${v}`).join('; ');
+  else if (kind === 'approve_contract_code') detail = html`<span class="mono">${short(b.code_hash)}</span>${dir.codes?.get(b.code_hash) ? html` · ${dir.codes.get(b.code_hash).name}` : ''}`;
   return html`<strong>${enumLabel('proposal_action', kind)}</strong><div class="small">${detail}</div>`;
 }
 
@@ -26,7 +28,8 @@ function statusBadge(p) {
 }
 
 export async function page() {
-  const [dir, proposals, vals, params, cals] = await Promise.all([directory(), all('/proposals'), validators(), parameters(), calendars()]);
+  const [dir, proposals, vals, params, cals, codes, instances] = await Promise.all([directory(), all('/proposals'), validators(), parameters(), calendars(), all('/contracts/code'), all('/contracts/instances')]);
+  dir.codes = new Map(codes.map((c) => [c.hash, c]));
   const orgName = (c) => localName(dir.byCode.get(c)?.name || c);
   const rows = [...proposals].sort((a, b) => b.id - a.id).map((p) => {
     const pct = Math.min(100, Math.round((p.approvals.length * 100) / Math.max(1, p.required)));
@@ -40,10 +43,28 @@ export async function page() {
       statusBadge(p),
     ];
   });
+  const codeRows = codes.map((c) => [
+    c.name,
+    html`<span class="mono" title="${c.hash}">${short(c.hash)}</span>`,
+    t('contract.bytes', { n: c.size }),
+    link(`#/org/${c.uploaded_by}`, orgName(c.uploaded_by)),
+    c.approved_by_proposal ? badge('granted', t('contract.approved', { id: c.approved_by_proposal })) : badge('pending', t('contract.awaiting')),
+  ]);
+  const instanceRows = instances.map((i) => [
+    `#${i.id}`,
+    html`${i.label}<details><summary>${t('contract.params')}</summary><pre class="small">${i.params}</pre></details>`,
+    link(`#/org/${i.owner}`, orgName(i.owner)),
+    dir.codes.get(i.code_hash)?.name || short(i.code_hash),
+    html`v${i.version}${i.history.length > 1 ? html` <span class="muted small">${t('contract.versions', { n: i.history.length })}</span>` : ''}`,
+    i.entries.length ? html`${i.entries.map((e) => html`<a href="#/entry/${e}">#${e}</a> `)}` : html`<span class="muted">${t('contract.unbound')}</span>`,
+  ]);
   const valRows = vals.map((v) => [html`<span class="mono">${v.key}</span>`, link(`#/org/${v.operator}`, orgName(v.operator))]);
   const calRows = cals.map((c) => [c.year, c.holidays.length, c.makeup_workdays.length, html`<details><summary>${t('gov.dates')}</summary><div class="small">${t('gov.holidays')}: ${c.holidays.join(', ')}</div><div class="small">${t('gov.makeup')}: ${c.makeup_workdays.join(', ')}</div></details>`]);
   const body = html`
     ${section(t('gov.proposals'), html`<p class="muted">${t('gov.intro', { pct: params.governance_threshold_percent })}</p>${table([t('gov.id'), t('gov.action'), t('gov.proposer'), t('gov.submitted'), t('gov.votes_h'), t('gov.status')], rows, { id: 'proposals' })}`)}
+    ${section(t('contract.title'), html`<p class="muted">${t('contract.intro')}</p>
+      ${table([t('contract.id'), t('contract.label'), t('contract.owner'), t('contract.code'), t('contract.version'), t('contract.entries')], instanceRows, { id: 'contract-instances', empty: t('contract.none') })}
+      ${table([t('contract.code'), t('contract.hash'), t('contract.size'), t('contract.uploader'), t('gov.status')], codeRows, { id: 'contract-code', empty: t('contract.none') })}`)}
     <div class="grid2">
       ${section(t('gov.parameters'), kv(Object.entries(params).map(([k, v]) => [fieldLabel(k), v])))}
       ${section(t('gov.validators'), html`${table([t('val.key'), t('val.operator')], valRows)}<p class="muted small">${t('gov.validator_note', { d: params.validator_change_delay })}</p>`)}

@@ -114,12 +114,13 @@ export async function detail({ id }) {
       [t('req.channel'), enumLabel('channel', r.channel)],
       [t('req.requester'), link(`#/org/${r.requester}`, orgName(r.requester))],
       [t('req.provider'), link(`#/org/${r.provider}`, orgName(r.provider))],
-      [t('req.fields'), html`${r.fields.map((f) => html`<span class="chip mono">${f}</span>`)}`],
+      [t('req.fields'), html`${r.fields.map((f) => html`<span class="chip mono">${f}</span>`)}${(r.raw_fields || []).length ? html` <span class="muted small">${t('req.raw', { f: r.raw_fields.join(', ') })}</span>` : ''}`],
       [t('req.purpose'), r.purpose],
       [t('req.legal_basis'), r.legal_basis],
       [t('req.period'), t('req.days', { n: r.period_days })],
       [t('req.submitted'), fmtTime(r.submitted_at)],
       [t('req.deadline'), deadlineCell(r, isWorkday, now)],
+      ...(r.decided_by_contract ? [[t('req.decided_by'), html`<span id="decided-by">${link('#/governance', t('req.contract', { id: r.decided_by_contract }))}</span>`]] : []),
     ]))}
     ${grant ? section(t('req.grant'), grantView(dir, grant), link(`#/grant/${grant.id}`, t('grant.open'), 'more')) : ''}
     ${grant ? section(t('entry.accesses'), accessTable(dir, accesses)) : ''}
