@@ -28,6 +28,43 @@ fn find<T>(r: &Receipt, pick: impl Fn(&Event) -> Option<T>) -> T {
         .unwrap_or_else(|| panic!("not in {:?}", r.events))
 }
 
+/// Publishes a conditional entry named `name` (police); returns its id.
+async fn publish(c: &Client, police: &mut TxBuilder, name: &str) -> u64 {
+    let r = c
+        .submit_and_wait(
+            &police.register_catalog_entry(common::entry_spec(name)),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    find(&r, |e| match e {
+        Event::CatalogEntryRegistered { entry_id, .. } => Some(*entry_id),
+        _ => None,
+    })
+}
+
+/// Instantiates approved `code` (police) and binds it to `entry`; returns the instance.
+async fn bound_instance(
+    c: &Client,
+    police: &mut TxBuilder,
+    code: Hash,
+    params: &str,
+    entry: u64,
+) -> u64 {
+    let r = c
+        .submit_and_wait(&police.instantiate_contract(code, "policy", params), WAIT)
+        .await
+        .unwrap();
+    let instance = find(&r, |e| match e {
+        Event::ContractInstantiated { instance_id, .. } => Some(*instance_id),
+        _ => None,
+    });
+    c.submit_and_wait(&police.bind_policy_contract(entry, Some(instance)), WAIT)
+        .await
+        .unwrap();
+    instance
+}
+
 /// The receipt of `hash` on every node, once each has it; all must be equal, and so
 /// must the block hash at its height.
 async fn same_everywhere(clients: &[Client], hash: &Hash) -> Receipt {
@@ -80,18 +117,7 @@ async fn four_validators_decide_each_request_identically() {
     );
 
     let mut police = builder(c, dir, "police-cdo").await;
-    let entry = find(
-        &c.submit_and_wait(
-            &police.register_catalog_entry(common::entry_spec("Driving licences")),
-            WAIT,
-        )
-        .await
-        .unwrap(),
-        |e| match e {
-            Event::CatalogEntryRegistered { entry_id, .. } => Some(*entry_id),
-            _ => None,
-        },
-    );
+    let entry = publish(c, &mut police, "Driving licences").await;
     let civil = c
         .account(&key(dir, "civil-app").public())
         .await
@@ -99,21 +125,7 @@ async fn four_validators_decide_each_request_identically() {
         .organization
         .unwrap();
     let params = format!("requesters={civil}\npurposes=allowance\nfields=name");
-    let instance = find(
-        &c.submit_and_wait(
-            &police.instantiate_contract(allow, "Licences for civil affairs", &params),
-            WAIT,
-        )
-        .await
-        .unwrap(),
-        |e| match e {
-            Event::ContractInstantiated { instance_id, .. } => Some(*instance_id),
-            _ => None,
-        },
-    );
-    c.submit_and_wait(&police.bind_policy_contract(entry, Some(instance)), WAIT)
-        .await
-        .unwrap();
+    let instance = bound_instance(c, &mut police, allow, &params, entry).await;
     assert_eq!(c.entry_policy(entry).await.unwrap().id, instance);
 
     // Civil affairs asks through its own node (validator 3): granted, cut to `name`.
@@ -164,33 +176,8 @@ async fn four_validators_decide_each_request_identically() {
     let endless = wat::parse_str(ENDLESS).unwrap();
     let endless_hash = approve_code(c, dir, "endless", &endless).await;
     let mut police = builder(c, dir, "police-cdo").await;
-    let entry2 = find(
-        &c.submit_and_wait(
-            &police.register_catalog_entry(common::entry_spec("Exit-entry permits")),
-            WAIT,
-        )
-        .await
-        .unwrap(),
-        |e| match e {
-            Event::CatalogEntryRegistered { entry_id, .. } => Some(*entry_id),
-            _ => None,
-        },
-    );
-    let hostile = find(
-        &c.submit_and_wait(
-            &police.instantiate_contract(endless_hash, "endless", ""),
-            WAIT,
-        )
-        .await
-        .unwrap(),
-        |e| match e {
-            Event::ContractInstantiated { instance_id, .. } => Some(*instance_id),
-            _ => None,
-        },
-    );
-    c.submit_and_wait(&police.bind_policy_contract(entry2, Some(hostile)), WAIT)
-        .await
-        .unwrap();
+    let entry2 = publish(c, &mut police, "Exit-entry permits").await;
+    bound_instance(c, &mut police, endless_hash, "", entry2).await;
     let mut civil_app = builder(&clients[0], dir, "civil-app").await;
     let stx = civil_app.submit_share_request(entry2, &["name"], "allowance", "art. 11", 30);
     let hash = clients[0].submit(&stx).await.unwrap();

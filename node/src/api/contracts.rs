@@ -18,11 +18,7 @@ use super::records::{numeric_cursor, one, page};
 use super::AppState;
 
 fn code_hash(raw: &str) -> Result<Hash, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::bad_request(format!(
-            "code hash must be 64 hex characters (the SHA-256 of the code), got {raw:?}"
-        ))
-    })
+    params::hash("code hash (the SHA-256 of the code)", raw)
 }
 
 #[utoipa::path(get, path = "/v1/contracts/code", tag = "contracts", params(ListParams),

@@ -278,7 +278,7 @@ impl Driver {
                     return Ok(());
                 }
                 let value = p.block.hash();
-                self.chain.store().put_candidate(&p.block)?;
+                self.chain.store().put_candidate(&value, &p.block)?;
                 self.blocks.insert(value, p.block.clone());
                 self.executed.insert(value, p);
                 self.feed(Input::ProposalValue {
@@ -494,7 +494,7 @@ impl Driver {
                         && (head + 1..=head + 2).contains(&block.header.height)
                         && !self.blocks.contains_key(&value)
                     {
-                        self.chain.store().put_candidate(&block)?;
+                        self.chain.store().put_candidate(&value, &block)?;
                         self.blocks.insert(value, *block);
                     }
                     self.consensus_message(message)?;

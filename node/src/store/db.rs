@@ -327,8 +327,8 @@ impl Store {
     /// someone can serve, or the height could never commit. (Not synced itself: the
     /// synced safety record written before any vote makes it durable, as RocksDB's log
     /// is sequential.)
-    pub fn put_candidate(&self, block: &Block) -> Result<(), NodeError> {
-        let key = candidate_key(block.header.height, &block.hash());
+    pub fn put_candidate(&self, hash: &Hash, block: &Block) -> Result<(), NodeError> {
+        let key = candidate_key(block.header.height, hash);
         self.db
             .put_cf(self.cf(CF_CONSENSUS)?, key, codec::encode(block))?;
         Ok(())

@@ -16,9 +16,7 @@ use std::collections::BTreeSet;
 
 use kuai_contract_abi as abi;
 use kuai_contract_abi::{decode, encode, names, Decision};
-use kuai_types::model::{
-    CatalogEntry, MaskingRule, OrgKind, RequestChannel, Role, Sensitivity, ShareRequest,
-};
+use kuai_types::model::{CatalogEntry, RequestChannel, ShareRequest};
 use kuai_types::Event;
 
 use super::contract::{instance, storage, wasm};
@@ -36,45 +34,6 @@ pub(crate) enum Verdict {
     Reject(String),
     /// Left to the provider's officers (the contract deferred, or failed).
     Defer,
-}
-
-fn sensitivity(s: Sensitivity) -> &'static str {
-    match s {
-        Sensitivity::Public => "public",
-        Sensitivity::Internal => "internal",
-        Sensitivity::Sensitive => "sensitive",
-    }
-}
-
-fn masking(m: MaskingRule) -> &'static str {
-    match m {
-        MaskingRule::None => "none",
-        MaskingRule::IdNumber => "id_number",
-        MaskingRule::Name => "name",
-        MaskingRule::Phone => "phone",
-        MaskingRule::Address => "address",
-        MaskingRule::KeyedHash => "keyed_hash",
-        MaskingRule::Generalize => "generalize",
-        MaskingRule::Suppress => "suppress",
-    }
-}
-
-fn org_kind(k: OrgKind) -> &'static str {
-    match k {
-        OrgKind::Department => "department",
-        OrgKind::PlatformOperator => "platform_operator",
-        OrgKind::ExternalApplicant => "external_applicant",
-        OrgKind::Auditor => "auditor",
-    }
-}
-
-fn role(r: Role) -> &'static str {
-    match r {
-        Role::Cdo => "cdo",
-        Role::Reviewer => "reviewer",
-        Role::App => "app",
-        Role::Validator => "validator",
-    }
 }
 
 fn input(
@@ -114,16 +73,16 @@ fn input(
                 .iter()
                 .map(|f| abi::Field {
                     name: f.name.clone(),
-                    sensitivity: sensitivity(f.sensitivity).into(),
-                    masking: masking(f.masking).into(),
+                    sensitivity: f.sensitivity.name().into(),
+                    masking: f.masking.name().into(),
                 })
                 .collect(),
         },
         requester: abi::Requester {
             org: by.code().into(),
             org_name: by.org.name.clone(),
-            org_kind: org_kind(by.org.kind).into(),
-            role: role(by.role).into(),
+            org_kind: by.org.kind.name().into(),
+            role: by.role.name().into(),
         },
     }
 }

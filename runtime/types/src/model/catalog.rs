@@ -73,6 +73,33 @@ pub enum MaskingRule {
     Suppress,
 }
 
+impl Sensitivity {
+    /// The name as in JSON (`sensitive`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Sensitivity::Public => "public",
+            Sensitivity::Internal => "internal",
+            Sensitivity::Sensitive => "sensitive",
+        }
+    }
+}
+
+impl MaskingRule {
+    /// The name as in JSON (`id_number`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MaskingRule::None => "none",
+            MaskingRule::IdNumber => "id_number",
+            MaskingRule::Name => "name",
+            MaskingRule::Phone => "phone",
+            MaskingRule::Address => "address",
+            MaskingRule::KeyedHash => "keyed_hash",
+            MaskingRule::Generalize => "generalize",
+            MaskingRule::Suppress => "suppress",
+        }
+    }
+}
+
 /// One attribute of a catalog entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldSpec {

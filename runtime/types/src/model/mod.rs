@@ -35,3 +35,51 @@ pub struct Page<T> {
     /// Pass as `after` to get the next page; absent on the last page.
     pub next: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<T: serde::Serialize>(v: T) -> String {
+        serde_json::to_value(v)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn names_are_the_json_names() {
+        use MaskingRule as M;
+        for s in [
+            Sensitivity::Public,
+            Sensitivity::Internal,
+            Sensitivity::Sensitive,
+        ] {
+            assert_eq!(s.name(), json(s));
+        }
+        for m in [
+            M::None,
+            M::IdNumber,
+            M::Name,
+            M::Phone,
+            M::Address,
+            M::KeyedHash,
+            M::Generalize,
+            M::Suppress,
+        ] {
+            assert_eq!(m.name(), json(m));
+        }
+        for k in [
+            OrgKind::Department,
+            OrgKind::PlatformOperator,
+            OrgKind::ExternalApplicant,
+            OrgKind::Auditor,
+        ] {
+            assert_eq!(k.name(), json(k));
+        }
+        for r in [Role::Cdo, Role::Reviewer, Role::App, Role::Validator] {
+            assert_eq!(r.name(), json(r));
+        }
+    }
+}

@@ -18,6 +18,16 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
+    /// The name as in JSON (`external_applicant`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OrgKind::Department => "department",
+            OrgKind::PlatformOperator => "platform_operator",
+            OrgKind::ExternalApplicant => "external_applicant",
+            OrgKind::Auditor => "auditor",
+        }
+    }
+
     /// Departments and the platform operator govern the consortium.
     pub fn votes_in_governance(self) -> bool {
         matches!(self, OrgKind::Department | OrgKind::PlatformOperator)
@@ -36,6 +46,18 @@ pub enum Role {
     App,
     /// A validator node key.
     Validator,
+}
+
+impl Role {
+    /// The name as in JSON (`cdo`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Cdo => "cdo",
+            Role::Reviewer => "reviewer",
+            Role::App => "app",
+            Role::Validator => "validator",
+        }
+    }
 }
 
 /// A key with its role, as given when an organization or member is added.
