@@ -7,7 +7,7 @@
 //! 70% access events under a grant of civil affairs, 30% share requests for another
 //! department's conditional entry (about 200-400 bytes each). Signer `i` always talks to
 //! node `i mod n`, so each signer's nonces arrive in order. Commit times are observed by
-//! polling the first node's new blocks; latency is submit-to-observed-commit.
+//! polling the first node's new blocks every 2 ms; latency is submit-to-observed-commit.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -243,12 +243,18 @@ async fn send(
     rate: f64,
     sent: Arc<Mutex<HashMap<Hash, Instant>>>,
     bar: ProgressBar,
+    offset: Duration,
 ) -> usize {
+    // At most 100 batches a second per node, so a low rate arrives as a steady trickle
+    // (the nodes' senders are staggered by `offset`), not in bursts.
     let batch = if rate > 0.0 {
-        ((rate / 20.0).ceil() as usize).clamp(1, 2000)
+        ((rate / 100.0).ceil() as usize).clamp(1, 2000)
     } else {
         1000
     };
+    if rate > 0.0 {
+        tokio::time::sleep(offset.mul_f64(batch as f64 / rate)).await;
+    }
     let start = Instant::now();
     let mut accepted = 0;
     let mut queue: std::collections::VecDeque<SignedTransaction> = txs.into();
@@ -315,13 +321,16 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
     let per_node_rate = args.rate as f64 / nodes.len() as f64;
     let t0 = Instant::now();
     let mut senders = Vec::new();
-    for (client, txs) in nodes.iter().cloned().zip(plan.per_node) {
+    for (i, (client, txs)) in nodes.iter().cloned().zip(plan.per_node).enumerate() {
+        // Sender i starts i/n of a batch period late.
+        let offset = Duration::from_secs_f64(i as f64 / nodes.len() as f64);
         senders.push(tokio::spawn(send(
             client,
             txs,
             per_node_rate,
             sent.clone(),
             bar.clone(),
+            offset,
         )));
     }
     // Observe commits on the first node while sending and until everything accepted is in.
@@ -353,7 +362,7 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
         if (all_sent && latencies.len() >= accepted) || Instant::now() > deadline {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     bar.finish_and_clear();
     let mut accepted = 0;

@@ -42,6 +42,8 @@ pub struct Chain {
     head: RwLock<Head>,
     /// Blocks whose state roots stay provable (0: all).
     state_history: std::sync::atomic::AtomicU64,
+    /// Signalled when transactions enter the mempool (a waiting proposer builds at once).
+    admitted: tokio::sync::Notify,
 }
 
 impl Chain {
@@ -78,6 +80,7 @@ impl Chain {
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
+            admitted: tokio::sync::Notify::new(),
         })
     }
 
@@ -119,6 +122,12 @@ impl Chain {
         self.pool().len()
     }
 
+    /// Completes once transactions were admitted since the last wait (or now, if some
+    /// were admitted while nobody waited).
+    pub async fn admitted(&self) {
+        self.admitted.notified().await
+    }
+
     pub fn pending(&self, hash: &Hash) -> Option<SignedTransaction> {
         self.pool().get(hash).cloned()
     }
@@ -155,7 +164,8 @@ impl Chain {
                 .collect()
         };
         let mut pool = self.pool();
-        txs.into_iter()
+        let results: Vec<_> = txs
+            .into_iter()
             .zip(ok)
             .map(|(stx, good)| {
                 if good {
@@ -168,7 +178,12 @@ impl Chain {
                     ))
                 }
             })
-            .collect()
+            .collect();
+        drop(pool);
+        if results.iter().any(Result::is_ok) {
+            self.admitted.notify_one();
+        }
+        results
     }
 
     fn context(&self, head: &Head, time_ms: u64, proposer: kuai_types::PublicKey) -> BlockContext {

@@ -62,6 +62,8 @@ struct Driver {
     cfg: BftConfig,
     core: Core,
     wal: Wal,
+    /// The key-side copy of the safety record, open for one-sync writes.
+    safety_file: Option<super::safety_file::SafetyFile>,
     net: NetworkHandle,
     internal: mpsc::UnboundedSender<Internal>,
     clock: Arc<dyn Clock>,
@@ -121,6 +123,11 @@ pub fn start(
         Wal::new(height)
     };
     tracing::info!(height, replayed, "consensus core restored");
+    let safety_file = cfg
+        .safety_file
+        .as_deref()
+        .map(super::safety_file::SafetyFile::open)
+        .transpose()?;
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let mut d = Driver {
         chain,
@@ -128,6 +135,7 @@ pub fn start(
         cfg,
         core,
         wal,
+        safety_file,
         net,
         internal,
         clock,
@@ -187,6 +195,12 @@ impl Driver {
 
     /// Logs an input, hands it to the core, runs the effects.
     fn feed(&mut self, input: Input) -> Result<(), NodeError> {
+        tracing::debug!(
+            height = self.core.height(),
+            input = input_kind(&input),
+            since_commit_us = self.last_commit.elapsed().as_micros() as u64,
+            "consensus input"
+        );
         self.wal.record_input(&input);
         self.chain.store().put_wal(&self.wal)?;
         let effects = self.core.handle(input);
@@ -195,6 +209,11 @@ impl Driver {
 
     fn execute(&mut self, effects: Vec<Effect>, log: bool) -> Result<(), NodeError> {
         for effect in effects {
+            tracing::debug!(
+                effect = effect_kind(&effect),
+                since_commit_us = self.last_commit.elapsed().as_micros() as u64,
+                "consensus effect"
+            );
             if log {
                 self.wal.record_effect(&effect);
                 if matches!(
@@ -206,9 +225,13 @@ impl Driver {
             }
             match effect {
                 Effect::PersistSafety(record) => {
-                    self.chain.store().put_safety(&record)?;
-                    if let Some(path) = &self.cfg.safety_file {
-                        super::safety_file::write(path, &record)?;
+                    // With the key-side file, that file's synced slot carries safety and
+                    // the store's copy need not be synced too.
+                    self.chain
+                        .store()
+                        .put_safety(&record, self.safety_file.is_none())?;
+                    if let Some(file) = &mut self.safety_file {
+                        file.write(&record)?;
                     }
                 }
                 Effect::BroadcastProposal(p) => {
@@ -322,7 +345,8 @@ impl Driver {
     }
 
     /// Builds our proposal once the block interval passed and transactions wait (or the
-    /// empty-block interval passed); polls every 2 ms meanwhile.
+    /// empty-block interval passed); meanwhile waits for the interval's end or for the
+    /// mempool to admit transactions.
     fn try_propose(&mut self) {
         let Some((height, round)) = self.to_propose else {
             return;
@@ -338,9 +362,22 @@ impl Driver {
         let ready = since >= self.cfg.block_interval
             && (waiting > 0 || since >= self.cfg.empty_block_interval);
         if !ready {
-            let tx = self.internal.clone();
+            // Wake at the end of the block interval, or when transactions arrive after
+            // it, or at the empty-block interval.
+            let (tx, chain) = (self.internal.clone(), self.chain.clone());
+            let wait = if since < self.cfg.block_interval {
+                Some(self.cfg.block_interval - since)
+            } else {
+                None
+            };
+            let idle = self.cfg.empty_block_interval.saturating_sub(since);
             tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(2)).await;
+                match wait {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => {
+                        let _ = tokio::time::timeout(idle, chain.admitted()).await;
+                    }
+                }
                 let _ = tx.send(Internal::TryPropose);
             });
             return;
@@ -636,7 +673,13 @@ fn load_safety(
     let copy = super::safety_file::read(path, chain.chain_id(), &key.public())?;
     let stored_pos = stored.as_ref().map(|r| (r.height, r.round, r.step));
     let copy_pos = copy.as_ref().map(|r| (r.height, r.round, r.step));
-    if let (Some(c), true) = (&copy, copy_pos > stored_pos) {
+    // The store's copy is not synced when the file is kept, so after a crash it may lag
+    // the file by the last height; a copy further ahead means an older data directory.
+    let head = chain.head().height;
+    if let (Some(c), true) = (
+        &copy,
+        copy_pos > stored_pos && copy.as_ref().is_some_and(|c| c.height > head + 1),
+    ) {
         tracing::warn!(
             file = %path.display(),
             height = c.height,
@@ -654,5 +697,33 @@ fn proposal_value(m: &ConsensusMessage) -> Hash {
     match m {
         ConsensusMessage::Proposal(p) => p.proposal.value,
         ConsensusMessage::Vote(v) => v.vote.block_hash.unwrap_or(Hash::ZERO),
+    }
+}
+
+/// A short name of a consensus input, for debug logs.
+fn input_kind(input: &Input) -> &'static str {
+    match input {
+        Input::Start { .. } => "start",
+        Input::Proposal(_) => "proposal",
+        Input::Vote(v) if v.kind() == kuai_types::certificate::VoteKind::Prevote => "prevote",
+        Input::Vote(_) => "precommit",
+        Input::TimeoutElapsed(_) => "timeout",
+        Input::ProposalValue { .. } => "proposal_value",
+        Input::Validity { .. } => "validity",
+        _ => "other",
+    }
+}
+
+/// A short name of a consensus effect, for debug logs.
+fn effect_kind(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::PersistSafety(_) => "persist_safety",
+        Effect::BroadcastProposal(_) => "broadcast_proposal",
+        Effect::BroadcastVote(_) => "broadcast_vote",
+        Effect::ScheduleTimeout { .. } => "schedule_timeout",
+        Effect::RequestProposal { .. } => "request_proposal",
+        Effect::RequestValidation { .. } => "request_validation",
+        Effect::Decide(_) => "decide",
+        Effect::Rejected(_) => "rejected",
     }
 }

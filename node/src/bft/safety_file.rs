@@ -7,27 +7,33 @@
 //! proposal or vote. The key and the record of its last signature travel together.
 //!
 //! Rules:
-//! - written after the store's record and before the signature it covers leaves the node
-//!   (`Effect::PersistSafety`): write a temporary file, fsync it, rename it over the old
-//!   one, fsync the directory; a failed write is fatal, like the store's;
+//! - the file holds two fixed slots of [`SLOT_BYTES`]; each write goes to the slot that
+//!   does not hold the latest record, as `magic, length, SHA-256 prefix, record`, and is
+//!   synced (`fdatasync`) before the signature it covers leaves the node
+//!   (`Effect::PersistSafety`). A write torn by a crash leaves that slot unreadable and the
+//!   other slot's record (whose signature was the last one released) intact: one sync per
+//!   signature, no rename, no directory sync after the file exists;
+//! - the record in the store is written too, but unsynced when this file is kept: the
+//!   file alone carries safety, the store copy serves a node run without a key-side file;
 //! - at start (and whenever the core restarts) the guard gets the *later* of the two
 //!   records; a record of another chain or key is ignored with a warning (a regenerated
-//!   genesis), one that does not decode stops the node with the file's name.
+//!   genesis); a file in which no slot reads stops the node with the file's name. A
+//!   file of the earlier format (the bare record) is read as one slot.
 
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use kuai_consensus::SafetyRecord;
 use kuai_types::codec;
 use kuai_types::PublicKey;
+use sha2::{Digest, Sha256};
 
 use crate::error::NodeError;
 
 /// The safety record's file next to a key file.
 pub fn path_for_key(key_file: &Path) -> PathBuf {
-    let mut s = key_file.as_os_str().to_os_string();
-    s.push(".safety");
-    PathBuf::from(s)
+    sibling(key_file, ".safety")
 }
 
 fn position(r: &SafetyRecord) -> (u64, u32, kuai_consensus::safety::SignStep) {
@@ -42,6 +48,71 @@ pub fn later(a: Option<SafetyRecord>, b: Option<SafetyRecord>) -> Option<SafetyR
     }
 }
 
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Bytes of one slot; a record is far smaller (chain id, height, round, step, hashes).
+pub const SLOT_BYTES: usize = 4096;
+const MAGIC: &[u8; 4] = b"KSR2";
+const HEADER: usize = 4 + 4 + 8;
+
+fn checksum(payload: &[u8]) -> [u8; 8] {
+    let d = Sha256::digest(payload);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&d[..8]);
+    out
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> NodeError {
+    NodeError::Corrupt {
+        what: format!("safety record {}", path.display()),
+        reason: reason.into(),
+    }
+}
+
+/// The record in one slot, if the slot holds a whole one.
+fn slot_record(slot: &[u8]) -> Option<SafetyRecord> {
+    if slot.len() < HEADER || &slot[..4] != MAGIC {
+        return None;
+    }
+    let len = u32::from_le_bytes(slot[4..8].try_into().ok()?) as usize;
+    let payload = slot.get(HEADER..HEADER + len)?;
+    if checksum(payload)[..] != slot[8..16] {
+        return None;
+    }
+    codec::decode(payload, SLOT_BYTES).ok()
+}
+
+/// The latest record in the file's bytes and the slot it is in.
+fn latest(path: &Path, bytes: &[u8]) -> Result<Option<(usize, SafetyRecord)>, NodeError> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    if bytes.starts_with(MAGIC) || bytes.len() == 2 * SLOT_BYTES {
+        let slots: Vec<&[u8]> = bytes.chunks(SLOT_BYTES).take(2).collect();
+        let best = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| slot_record(s).map(|r| (i, r)))
+            .max_by_key(|(_, r)| position(r));
+        let written = slots.iter().filter(|s| s.iter().any(|b| *b != 0)).count();
+        return match best {
+            Some(found) => Ok(Some(found)),
+            // Only the very first write can be torn with no record beside it: nothing
+            // was signed yet.
+            None if written <= 1 => Ok(None),
+            None => Err(corrupt(path, "neither slot holds a whole record")),
+        };
+    }
+    // The earlier format: the encoded record alone.
+    codec::decode(bytes, 64 * 1024)
+        .map(|r| Some((1, r)))
+        .map_err(|e| corrupt(path, e.to_string()))
+}
+
 /// Reads the record, or `None` if there is none (or it is another chain's or key's).
 pub fn read(
     path: &Path,
@@ -53,11 +124,9 @@ pub fn read(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let record: SafetyRecord =
-        codec::decode(&bytes, 64 * 1024).map_err(|e| NodeError::Corrupt {
-            what: format!("safety record {}", path.display()),
-            reason: e.to_string(),
-        })?;
+    let Some((_, record)) = latest(path, &bytes)? else {
+        return Ok(None);
+    };
     if record.chain_id != chain_id || record.validator != *validator {
         tracing::warn!(
             file = %path.display(),
@@ -69,23 +138,75 @@ pub fn read(
     Ok(Some(record))
 }
 
-/// Replaces the record durably (temporary file, fsync, rename, fsync of the directory).
-pub fn write(path: &Path, record: &SafetyRecord) -> Result<(), NodeError> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&codec::encode(record))?;
-        f.sync_all()?;
+/// The open safety file: each [`SafetyFile::write`] is one slot write and one sync.
+pub struct SafetyFile {
+    path: PathBuf,
+    file: File,
+    next_slot: usize,
+}
+
+impl SafetyFile {
+    /// Opens (or creates, syncing its directory once) the file next to the key.
+    pub fn open(path: &Path) -> Result<SafetyFile, NodeError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let found = latest(path, &bytes)?;
+        let slotted = bytes.len() == 2 * SLOT_BYTES;
+        if !slotted {
+            // New, or the earlier format: build the slotted file beside it and rename it
+            // over, so the earlier record is never absent from disk.
+            let tmp = sibling(path, ".tmp");
+            let mut f = SafetyFile {
+                path: tmp.clone(),
+                file: File::create(&tmp)?,
+                next_slot: 0,
+            };
+            f.file.set_len(2 * SLOT_BYTES as u64)?;
+            if let Some((_, record)) = &found {
+                f.write(record)?;
+            }
+            f.file.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            File::open(dir)?.sync_all()?;
+        }
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        let next_slot = match found {
+            Some((slot, _)) if slotted => 1 - slot,
+            Some(_) => 1,
+            None => 0,
+        };
+        Ok(SafetyFile {
+            path: path.to_path_buf(),
+            file,
+            next_slot,
+        })
     }
-    std::fs::rename(&tmp, path)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
+
+    /// Writes `record` into the slot not holding the latest record, and syncs it.
+    pub fn write(&mut self, record: &SafetyRecord) -> Result<(), NodeError> {
+        let payload = codec::encode(record);
+        if HEADER + payload.len() > SLOT_BYTES {
+            return Err(corrupt(&self.path, "record larger than a slot"));
+        }
+        let mut slot = Vec::with_capacity(SLOT_BYTES);
+        slot.extend_from_slice(MAGIC);
+        slot.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        slot.extend_from_slice(&checksum(&payload));
+        slot.extend_from_slice(&payload);
+        slot.resize(SLOT_BYTES, 0);
+        self.file
+            .write_all_at(&slot, (self.next_slot * SLOT_BYTES) as u64)?;
+        self.file.sync_data()?;
+        self.next_slot = 1 - self.next_slot;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -117,10 +238,54 @@ mod tests {
         let p = path_for_key(&dir.path().join("validator-0.key"));
         let key = Keypair::from_seed("v").public();
         assert_eq!(read(&p, "c", &key).unwrap(), None);
-        write(&p, &b).unwrap();
-        assert_eq!(read(&p, "c", &key).unwrap(), Some(b));
+        let mut f = SafetyFile::open(&p).unwrap();
+        f.write(&a).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(a.clone()));
+        f.write(&b).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(b.clone()));
         assert_eq!(read(&p, "other", &key).unwrap(), None);
+        // Reopened, it writes over the older slot, never the latest.
+        let c = rec(6, 1, SignStep::Prevote);
+        SafetyFile::open(&p).unwrap().write(&c).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(c));
         std::fs::write(&p, b"junk").unwrap();
         assert!(read(&p, "c", &key).is_err());
+    }
+
+    #[test]
+    fn a_torn_write_leaves_the_previous_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path_for_key(&dir.path().join("validator-0.key"));
+        let key = Keypair::from_seed("v").public();
+        let mut f = SafetyFile::open(&p).unwrap();
+        let (a, b) = (rec(7, 0, SignStep::Prevote), rec(7, 0, SignStep::Precommit));
+        f.write(&a).unwrap();
+        f.write(&b).unwrap();
+        // A crash in the middle of the next write (into a's slot, slot 0): half a slot.
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes[HEADER + 3] ^= 0xff;
+        std::fs::write(&p, &bytes).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(b.clone()));
+        // Both slots unreadable: an error naming the file, never "nothing signed".
+        bytes[SLOT_BYTES + HEADER + 3] ^= 0xff;
+        std::fs::write(&p, &bytes).unwrap();
+        let e = read(&p, "c", &key).unwrap_err().to_string();
+        assert!(e.contains("validator-0.key.safety"), "{e}");
+    }
+
+    #[test]
+    fn the_earlier_single_record_format_is_read_and_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path_for_key(&dir.path().join("validator-0.key"));
+        let key = Keypair::from_seed("v").public();
+        let old = rec(9, 2, SignStep::Precommit);
+        std::fs::write(&p, codec::encode(&old)).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(old.clone()));
+        let mut f = SafetyFile::open(&p).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), 2 * SLOT_BYTES as u64);
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(old.clone()));
+        let next = rec(10, 0, SignStep::Propose);
+        f.write(&next).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(next));
     }
 }

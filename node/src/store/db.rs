@@ -301,12 +301,16 @@ impl Store {
         Ok(head)
     }
 
-    /// Persists the consensus safety record, synced: it must be on disk before the
-    /// signature it covers leaves the node.
-    pub fn put_safety(&self, record: &SafetyRecord) -> Result<(), NodeError> {
+    /// Persists the consensus safety record; `synced` when it is the only durable copy
+    /// (it must be on disk before the signature it covers leaves the node).
+    pub fn put_safety(&self, record: &SafetyRecord, synced: bool) -> Result<(), NodeError> {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(CF_CONSENSUS)?, b"safety", codec::encode(record));
-        self.write_synced(batch)
+        if synced {
+            self.write_synced(batch)
+        } else {
+            self.write_unsynced(batch)
+        }
     }
 
     pub fn safety(&self) -> Result<Option<SafetyRecord>, NodeError> {
