@@ -74,13 +74,16 @@ impl<'a> Overlay<'a> {
     pub fn read<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, RuntimeError> {
         match self.get(key)? {
             None => Ok(None),
-            Some(bytes) => codec::decode(&bytes, MAX_STATE_VALUE_BYTES)
-                .map(Some)
-                .map_err(|e| RuntimeError::CorruptState {
-                    key: String::from_utf8_lossy(key).into_owned(),
-                    reason: e.to_string(),
-                }),
+            Some(bytes) => self.decode(key, &bytes).map(Some),
         }
+    }
+
+    /// Decodes the value read under `key`; a value that does not decode is corrupt state.
+    pub fn decode<T: DeserializeOwned>(&self, key: &[u8], bytes: &[u8]) -> Result<T, RuntimeError> {
+        codec::decode(bytes, MAX_STATE_VALUE_BYTES).map_err(|e| RuntimeError::CorruptState {
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: e.to_string(),
+        })
     }
 
     pub fn delete(&mut self, key: Vec<u8>) {

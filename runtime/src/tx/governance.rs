@@ -287,7 +287,7 @@ fn execute(
             Ok(vec![Event::OrganizationRegistered { credit_code: code }])
         }
         ProposalAction::RemoveOrganization { credit_code } => {
-            let mut org: Organization = super::organization(st, credit_code)?;
+            let mut org: Organization = (*super::organization(st, credit_code)?).clone();
             if latest_validators(st)?
                 .iter()
                 .any(|v| &v.operator == credit_code)

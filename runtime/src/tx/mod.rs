@@ -11,13 +11,17 @@ mod org;
 mod policy;
 mod share;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use kuai_types::model::{CatalogEntry, Grant, Organization, Role, ShareRequest};
 use kuai_types::{Event, Payload, PublicKey, Transaction};
 
 use crate::error::RuntimeError;
 use crate::execute::BlockContext;
 use crate::keys;
-use crate::state::Overlay;
+use crate::state::{Overlay, StateRead};
 
 pub(crate) use governance::{count_governing, validate_parameters};
 pub(crate) use org::create as create_organization;
@@ -61,7 +65,7 @@ pub(crate) fn apply(
 /// The signer of a transaction: an active key of an active organization.
 pub(crate) struct Signer {
     pub key: PublicKey,
-    pub org: Organization,
+    pub org: Arc<Organization>,
     pub role: Role,
 }
 
@@ -131,11 +135,42 @@ pub(crate) fn signer(st: &Overlay<'_>, key: &PublicKey) -> Result<Signer, Runtim
     })
 }
 
-pub(crate) fn organization(st: &Overlay<'_>, code: &str) -> Result<Organization, RuntimeError> {
-    match st.read::<Organization>(&keys::organization(code))? {
-        Some(o) if o.is_active() => Ok(o),
-        _ => Err(RuntimeError::UnknownOrganization(code.to_string())),
+/// An active organization. Decoded records are memoized by their bytes (an
+/// organization is read by every transaction its keys sign, and decoding its member list
+/// was a tenth of a validator's time): the same bytes always decode to the same record,
+/// so the memo cannot change an outcome.
+pub(crate) fn organization(
+    st: &Overlay<'_>,
+    code: &str,
+) -> Result<Arc<Organization>, RuntimeError> {
+    let key = keys::organization(code);
+    let unknown = || RuntimeError::UnknownOrganization(code.to_string());
+    let bytes = st.get(&key)?.ok_or_else(unknown)?;
+    let org = DECODED_ORGS.with(|memo| {
+        if let Some(o) = memo.borrow().get(&bytes) {
+            return Ok(o.clone());
+        }
+        let org: Arc<Organization> = Arc::new(st.decode(&key, &bytes)?);
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MAX_DECODED_ORGS {
+            memo.clear();
+        }
+        memo.insert(bytes, org.clone());
+        Ok::<_, RuntimeError>(org)
+    })?;
+    if org.is_active() {
+        Ok(org)
+    } else {
+        Err(unknown())
     }
+}
+
+/// Organizations memoized per thread (see [`organization`]).
+const MAX_DECODED_ORGS: usize = 512;
+
+thread_local! {
+    static DECODED_ORGS: RefCell<HashMap<Vec<u8>, Arc<Organization>>> =
+        RefCell::new(HashMap::new());
 }
 
 pub(crate) fn entry(st: &Overlay<'_>, id: u64) -> Result<CatalogEntry, RuntimeError> {

@@ -119,7 +119,7 @@ pub(crate) fn add_member(
     by.require(&[Role::Cdo], "adding a member key", "the CDO role")?;
     let Member { key, role } = p.member.clone();
     claim_key(st, &key, by.code())?;
-    let mut org = by.org.clone();
+    let mut org = (*by.org).clone();
     org.members.push(MemberKey {
         key,
         role,
@@ -142,7 +142,7 @@ pub(crate) fn remove_member(
     p: &RemoveMember,
 ) -> Result<Vec<Event>, RuntimeError> {
     by.require(&[Role::Cdo], "removing a member key", "the CDO role")?;
-    let mut org = by.org.clone();
+    let mut org = (*by.org).clone();
     let role = org
         .role_of(&p.key)
         .ok_or_else(|| RuntimeError::NotAMember {
@@ -179,7 +179,7 @@ pub(crate) fn rotate_key(
     p: &RotateKey,
 ) -> Result<Vec<Event>, RuntimeError> {
     claim_key(st, &p.new_key, by.code())?;
-    let mut org = by.org.clone();
+    let mut org = (*by.org).clone();
     retire(&mut org, &by.key, ctx.height);
     org.members.push(MemberKey {
         key: p.new_key,
@@ -220,7 +220,7 @@ pub(crate) fn set_approval_threshold(
             ),
         });
     }
-    let mut org = by.org.clone();
+    let mut org = (*by.org).clone();
     org.approval_threshold = p.threshold;
     st.write(keys::organization(by.code()), &org);
     Ok(vec![Event::ApprovalThresholdSet {

@@ -8,7 +8,7 @@
 //!   integers, an explicit size limit on every decode, trailing bytes rejected.
 //! - One hash function ([`hash`]): SHA-256, always with a domain tag.
 //! - One signature scheme ([`crypto`]): ed25519 with ZIP-215 validation rules
-//!   (`ed25519-consensus`), so single and batch verification accept exactly the
+//!   (`ed25519-zebra`), so single and batch verification accept exactly the
 //!   same signatures. Every signed message starts with a per-kind domain tag
 //!   followed by the chain id.
 //! - Identifier checks ([`identifiers`]): unified social credit codes (GB 32100) and
