@@ -19,6 +19,7 @@ use kuai_types::certificate::CommitCertificate;
 use kuai_types::genesis::GenesisSpec;
 use kuai_types::{Block, BlockHeader, Hash, Keypair, PublicKey, SignedTransaction};
 
+use crate::combiner::Combiner;
 use crate::error::NodeError;
 use crate::mempool::{AdmitError, Mempool};
 use crate::store::{Head, Store};
@@ -44,7 +45,12 @@ pub struct Chain {
     state_history: std::sync::atomic::AtomicU64,
     /// Signalled when transactions enter the mempool (a waiting proposer builds at once).
     admitted: tokio::sync::Notify,
+    /// Concurrent submissions, verified together in one signature batch.
+    admission: Combiner<SignedTransaction, Result<Hash, AdmitError>>,
 }
+
+/// The most transactions one admission batch verifies.
+const MAX_ADMISSION_BATCH: usize = 4096;
 
 impl Chain {
     /// Opens the store, writing the genesis state on first start; refuses a store that
@@ -81,6 +87,7 @@ impl Chain {
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
+            admission: Combiner::new(MAX_ADMISSION_BATCH),
         })
     }
 
@@ -137,10 +144,15 @@ impl Chain {
         self.submit_many(vec![stx]).remove(0)
     }
 
-    /// Admits many transactions: signatures are verified in one batch, outside the
-    /// mempool's lock (so block building never waits for verification), then each is
-    /// admitted in order.
+    /// Admits many transactions: with whatever other callers submit meanwhile (API
+    /// requests, gossip from peers), their signatures are verified in one batch outside
+    /// the mempool's lock (so block building never waits for verification), then each is
+    /// admitted in order. Blocks until this call's transactions are through.
     pub fn submit_many(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
+        self.admission.run(txs, |all| self.verify_and_admit(all))
+    }
+
+    fn verify_and_admit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
         let msgs: Vec<Vec<u8>> = txs.iter().map(SignedTransaction::signing_bytes).collect();
         let items: Vec<_> = txs
             .iter()

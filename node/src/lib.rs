@@ -2,7 +2,7 @@
 //! `kuai-runtime` state machine.
 //!
 //! Layout: [`store`] (RocksDB), [`mempool`], [`chain`] (the propose / verify / commit
-//! boundary that consensus drives), [`solo`] (the single-validator engine),
+//! boundary that consensus drives; its admissions batched by [`combiner`]), [`solo`] (the single-validator engine),
 //! [`api`] (axum), [`init`] and [`dev`] (the node directory and the sample consortium),
 //! [`node`] (wiring it all together).
 
@@ -10,6 +10,7 @@ pub mod api;
 pub mod bft;
 pub mod chain;
 pub mod clock;
+pub mod combiner;
 pub mod config;
 pub mod dev;
 pub mod error;

@@ -163,7 +163,7 @@ async fn main() -> Result<()> {
                 api_base,
                 p2p_base,
                 producer: ProducerConfig {
-                    block_interval_ms: 20,
+                    block_interval_ms: 5,
                     ..ProducerConfig::default()
                 },
                 now_ms: now_ms(),

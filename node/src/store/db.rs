@@ -79,14 +79,34 @@ fn tx_key(h: &Hash) -> Vec<u8> {
     [b"t/".as_slice(), &h.0].concat()
 }
 
+/// The block cache all column families share.
+const BLOCK_CACHE_BYTES: usize = 64 << 20;
+
+/// Column-family options: whole-key Bloom filters (execution and the state tree do point
+/// reads, most of them for keys in one SST file of many) kept in the shared block cache
+/// with the index blocks.
+fn cf_options(cache: &rocksdb::Cache) -> Options {
+    let mut table = rocksdb::BlockBasedOptions::default();
+    table.set_bloom_filter(10.0, false);
+    table.set_block_cache(cache);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut cf = Options::default();
+    cf.set_block_based_table_factory(&table);
+    cf.set_level_compaction_dynamic_level_bytes(true);
+    cf
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Store, NodeError> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
+        opts.set_max_background_jobs(2);
+        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = ALL_CFS
             .iter()
-            .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
+            .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         Ok(Store { db })
     }
