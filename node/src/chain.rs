@@ -166,15 +166,7 @@ impl Chain {
                 )
             })
             .collect();
-        let all_ok = kuai_types::crypto::verify_batch(&items).is_ok();
-        let ok: Vec<bool> = if all_ok {
-            vec![true; txs.len()]
-        } else {
-            items
-                .iter()
-                .map(|(k, d, m, s)| k.verify(*d, m, s).is_ok())
-                .collect()
-        };
+        let ok = kuai_types::crypto::verify_each(&items);
         let mut pool = self.pool();
         let results: Vec<_> = txs
             .into_iter()

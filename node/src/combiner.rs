@@ -14,8 +14,9 @@
 //! - callers' items are processed in the order the callers queued them (a batch is a
 //!   prefix of the queue), at most `max_batch` items per batch unless one caller's items
 //!   alone are more;
-//! - if processing panics, the combiner's caller and every caller whose items were in
-//!   that batch panic too (nobody waits for ever); later batches run normally.
+//! - if processing panics (or returns other than one result per item), every caller
+//!   whose items were in that batch panics too (nobody waits for ever); the others'
+//!   items and later batches run normally.
 //!
 //! Callers block: call from blocking contexts (`spawn_blocking`, plain threads).
 
@@ -87,7 +88,12 @@ impl<T, R> Combiner<T, R> {
             drop(st);
             let lens: Vec<(u64, usize)> = jobs.iter().map(|(id, i)| (*id, i.len())).collect();
             let all: Vec<T> = jobs.into_iter().flat_map(|(_, items)| items).collect();
-            let outcome = catch_unwind(AssertUnwindSafe(|| process(all)));
+            let expected: usize = lens.iter().map(|(_, n)| n).sum();
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let results = process(all);
+                assert_eq!(results.len(), expected, "one result per item");
+                results
+            }));
             st = self.lock();
             st.busy = false;
             let panic = match outcome {
@@ -103,7 +109,8 @@ impl<T, R> Combiner<T, R> {
                     for (job, _) in &lens {
                         st.done.insert(*job, None);
                     }
-                    Some(p)
+                    // Only a caller whose items were in the failed batch fails.
+                    lens.iter().any(|(job, _)| *job == id).then_some(p)
                 }
             };
             self.cv.notify_all();
@@ -162,6 +169,46 @@ mod tests {
             all
         });
         assert_eq!(res, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn only_the_callers_in_a_failed_batch_fail() {
+        // Every closure panics on the items [1]. With a cap of one item, [1] and [2] are
+        // processed in separate batches by whichever caller combines: the caller of [1]
+        // fails, the caller of [2] gets its result even if it combined the failed batch.
+        fn process(all: Vec<u32>) -> Vec<u32> {
+            if all == vec![1] {
+                panic!("boom");
+            }
+            all
+        }
+        let combiner = Arc::new(Combiner::<u32, u32>::new(1));
+        let gate = Arc::new(Barrier::new(2));
+        let (c, g) = (combiner.clone(), gate.clone());
+        // Holds the combiner busy until [1] and [2] are both queued.
+        let holder = std::thread::spawn(move || {
+            c.run(vec![0], |all| {
+                g.wait();
+                g.wait();
+                all
+            })
+        });
+        gate.wait();
+        let c = combiner.clone();
+        let one = std::thread::spawn(move || {
+            catch_unwind(AssertUnwindSafe(|| c.run(vec![1], process))).is_err()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let c = combiner.clone();
+        let two = std::thread::spawn(move || c.run(vec![2], process));
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        gate.wait();
+        assert_eq!(holder.join().unwrap(), vec![0]);
+        assert!(
+            one.join().unwrap(),
+            "the caller of the failed batch's items fails"
+        );
+        assert_eq!(two.join().unwrap(), vec![2]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use kuai_types::crypto::{verify_batch, SignDomain};
+use kuai_types::crypto::{verify_each, SignDomain};
 use kuai_types::model::ValidatorInfo;
 use kuai_types::receipt::{Receipt, TxOutcome};
 use kuai_types::{codec, hash::merkle_root, Event, Hash, PublicKey, SignedTransaction};
@@ -175,10 +175,8 @@ fn signature_results(
             )
         })
         .collect();
-    if verify_batch(&items).is_err() {
-        for (&i, (pk, d, m, s)) in todo.iter().zip(&items) {
-            ok[i] = pk.verify(*d, m, s).is_ok();
-        }
+    for (&i, verdict) in todo.iter().zip(verify_each(&items)) {
+        ok[i] = verdict;
     }
     ok
 }

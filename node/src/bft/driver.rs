@@ -126,7 +126,7 @@ pub fn start(
     let safety_file = cfg
         .safety_file
         .as_deref()
-        .map(super::safety_file::SafetyFile::open)
+        .map(|p| super::safety_file::SafetyFile::open(p, chain.chain_id(), &key.public()))
         .transpose()?;
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let mut d = Driver {

@@ -86,31 +86,71 @@ fn slot_record(slot: &[u8]) -> Option<SafetyRecord> {
     codec::decode(payload, SLOT_BYTES).ok()
 }
 
-/// The latest record in the file's bytes and the slot it is in.
-fn latest(path: &Path, bytes: &[u8]) -> Result<Option<(usize, SafetyRecord)>, NodeError> {
+/// Whose records count: the chain's and the validator's own.
+struct Owner<'a> {
+    chain_id: &'a str,
+    validator: &'a PublicKey,
+}
+
+impl Owner<'_> {
+    fn owns(&self, r: &SafetyRecord) -> bool {
+        r.chain_id == self.chain_id && r.validator == *self.validator
+    }
+}
+
+/// The latest of the owner's records in the file's bytes and the slot it is in. A
+/// record of another chain or key (a regenerated genesis, a replaced key) counts as
+/// "nothing signed" and never hides the owner's record in the other slot.
+fn latest(
+    path: &Path,
+    bytes: &[u8],
+    owner: &Owner<'_>,
+) -> Result<Option<(usize, SafetyRecord)>, NodeError> {
     if bytes.is_empty() {
         return Ok(None);
     }
+    let warn_foreign = |r: &SafetyRecord| {
+        tracing::warn!(
+            file = %path.display(),
+            chain = %r.chain_id,
+            "ignoring the safety record of another chain or key"
+        )
+    };
     if bytes.starts_with(MAGIC) || bytes.len() == 2 * SLOT_BYTES {
         let slots: Vec<&[u8]> = bytes.chunks(SLOT_BYTES).take(2).collect();
-        let best = slots
+        let whole: Vec<(usize, SafetyRecord)> = slots
             .iter()
             .enumerate()
             .filter_map(|(i, s)| slot_record(s).map(|r| (i, r)))
+            .collect();
+        let foreign = whole.iter().filter(|(_, r)| !owner.owns(r)).count();
+        whole
+            .iter()
+            .filter(|(_, r)| !owner.owns(r))
+            .for_each(|(_, r)| warn_foreign(r));
+        let best = whole
+            .into_iter()
+            .filter(|(_, r)| owner.owns(r))
             .max_by_key(|(_, r)| position(r));
         let written = slots.iter().filter(|s| s.iter().any(|b| *b != 0)).count();
         return match best {
             Some(found) => Ok(Some(found)),
-            // Only the very first write can be torn with no record beside it: nothing
-            // was signed yet.
-            None if written <= 1 => Ok(None),
+            // No record of ours: either none was ever written here, or only the very
+            // first write was torn (beside nothing, or beside a foreign record); its
+            // signature never left the node.
+            None if written <= 1 + foreign => Ok(None),
             None => Err(corrupt(path, "neither slot holds a whole record")),
         };
     }
     // The earlier format: the encoded record alone.
-    codec::decode(bytes, 64 * 1024)
-        .map(|r| Some((1, r)))
-        .map_err(|e| corrupt(path, e.to_string()))
+    let r: SafetyRecord =
+        codec::decode(bytes, 64 * 1024).map_err(|e| corrupt(path, e.to_string()))?;
+    if owner.owns(&r) {
+        Ok(Some((1, r)))
+    } else {
+        warn_foreign(&r);
+        Ok(None)
+    }
 }
 
 /// Reads the record, or `None` if there is none (or it is another chain's or key's).
@@ -124,18 +164,11 @@ pub fn read(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let Some((_, record)) = latest(path, &bytes)? else {
-        return Ok(None);
+    let owner = Owner {
+        chain_id,
+        validator,
     };
-    if record.chain_id != chain_id || record.validator != *validator {
-        tracing::warn!(
-            file = %path.display(),
-            chain = %record.chain_id,
-            "ignoring the safety record of another chain or key"
-        );
-        return Ok(None);
-    }
-    Ok(Some(record))
+    Ok(latest(path, &bytes, &owner)?.map(|(_, r)| r))
 }
 
 /// The open safety file: each [`SafetyFile::write`] is one slot write and one sync.
@@ -146,14 +179,23 @@ pub struct SafetyFile {
 }
 
 impl SafetyFile {
-    /// Opens (or creates, syncing its directory once) the file next to the key.
-    pub fn open(path: &Path) -> Result<SafetyFile, NodeError> {
+    /// Opens (or creates, syncing its directory once) the file next to the key, for the
+    /// records of `chain_id` and `validator`.
+    pub fn open(
+        path: &Path,
+        chain_id: &str,
+        validator: &PublicKey,
+    ) -> Result<SafetyFile, NodeError> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(e.into()),
         };
-        let found = latest(path, &bytes)?;
+        let owner = Owner {
+            chain_id,
+            validator,
+        };
+        let found = latest(path, &bytes, &owner)?;
         let slotted = bytes.len() == 2 * SLOT_BYTES;
         if !slotted {
             // New, or the earlier format: build the slotted file beside it and rename it
@@ -238,7 +280,7 @@ mod tests {
         let p = path_for_key(&dir.path().join("validator-0.key"));
         let key = Keypair::from_seed("v").public();
         assert_eq!(read(&p, "c", &key).unwrap(), None);
-        let mut f = SafetyFile::open(&p).unwrap();
+        let mut f = SafetyFile::open(&p, "c", &key).unwrap();
         f.write(&a).unwrap();
         assert_eq!(read(&p, "c", &key).unwrap(), Some(a.clone()));
         f.write(&b).unwrap();
@@ -246,7 +288,7 @@ mod tests {
         assert_eq!(read(&p, "other", &key).unwrap(), None);
         // Reopened, it writes over the older slot, never the latest.
         let c = rec(6, 1, SignStep::Prevote);
-        SafetyFile::open(&p).unwrap().write(&c).unwrap();
+        SafetyFile::open(&p, "c", &key).unwrap().write(&c).unwrap();
         assert_eq!(read(&p, "c", &key).unwrap(), Some(c));
         std::fs::write(&p, b"junk").unwrap();
         assert!(read(&p, "c", &key).is_err());
@@ -257,7 +299,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = path_for_key(&dir.path().join("validator-0.key"));
         let key = Keypair::from_seed("v").public();
-        let mut f = SafetyFile::open(&p).unwrap();
+        let mut f = SafetyFile::open(&p, "c", &key).unwrap();
         let (a, b) = (rec(7, 0, SignStep::Prevote), rec(7, 0, SignStep::Precommit));
         f.write(&a).unwrap();
         f.write(&b).unwrap();
@@ -274,6 +316,71 @@ mod tests {
     }
 
     #[test]
+    fn a_record_of_another_chain_never_hides_this_chains() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path_for_key(&dir.path().join("validator-0.key"));
+        let key = Keypair::from_seed("v").public();
+        // The old chain's record, far ahead, in slot 0.
+        let mut old = rec(1000, 0, SignStep::Precommit);
+        old.chain_id = "old".into();
+        SafetyFile::open(&p, "old", &key)
+            .unwrap()
+            .write(&old)
+            .unwrap();
+        // A regenerated genesis: the foreign record counts as nothing signed, and the
+        // new chain's first signature may go over it.
+        assert_eq!(read(&p, "c", &key).unwrap(), None);
+        let first = rec(1, 0, SignStep::Prevote);
+        SafetyFile::open(&p, "c", &key)
+            .unwrap()
+            .write(&first)
+            .unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(first.clone()));
+        // Reopened, the next write never goes over `first`, the latest record.
+        let second = rec(1, 0, SignStep::Precommit);
+        let bytes = std::fs::read(&p).unwrap();
+        let first_slot = (0..2)
+            .find(|i| {
+                slot_record(&bytes[i * SLOT_BYTES..(i + 1) * SLOT_BYTES]) == Some(first.clone())
+            })
+            .unwrap();
+        SafetyFile::open(&p, "c", &key)
+            .unwrap()
+            .write(&second)
+            .unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let at = |i: usize| slot_record(&bytes[i * SLOT_BYTES..(i + 1) * SLOT_BYTES]);
+        assert_eq!(at(first_slot), Some(first));
+        assert_eq!(at(1 - first_slot), Some(second.clone()));
+        assert_eq!(read(&p, "c", &key).unwrap(), Some(second));
+        // The old chain's record beside one of ours in the other slot: ours wins even
+        // though the foreign one is far ahead.
+        let mut bytes = std::fs::read(&p).unwrap();
+        let foreign_file = dir.path().join("foreign");
+        SafetyFile::open(&foreign_file, "old", &key)
+            .unwrap()
+            .write(&old)
+            .unwrap();
+        let foreign = std::fs::read(&foreign_file).unwrap();
+        bytes[first_slot * SLOT_BYTES..(first_slot + 1) * SLOT_BYTES]
+            .copy_from_slice(&foreign[..SLOT_BYTES]);
+        std::fs::write(&p, &bytes).unwrap();
+        assert_eq!(
+            read(&p, "c", &key).unwrap(),
+            Some(rec(1, 0, SignStep::Precommit))
+        );
+        // A torn first write beside a foreign record: nothing of ours was signed.
+        let mut bytes = vec![0u8; 2 * SLOT_BYTES];
+        let mut g = SafetyFile::open(&dir.path().join("x"), "old", &key).unwrap();
+        g.write(&old).unwrap();
+        bytes[..SLOT_BYTES]
+            .copy_from_slice(&std::fs::read(dir.path().join("x")).unwrap()[..SLOT_BYTES]);
+        bytes[SLOT_BYTES..SLOT_BYTES + 10].copy_from_slice(b"KSR2garbag");
+        std::fs::write(&p, &bytes).unwrap();
+        assert_eq!(read(&p, "c", &key).unwrap(), None);
+    }
+
+    #[test]
     fn the_earlier_single_record_format_is_read_and_rewritten() {
         let dir = tempfile::tempdir().unwrap();
         let p = path_for_key(&dir.path().join("validator-0.key"));
@@ -281,7 +388,7 @@ mod tests {
         let old = rec(9, 2, SignStep::Precommit);
         std::fs::write(&p, codec::encode(&old)).unwrap();
         assert_eq!(read(&p, "c", &key).unwrap(), Some(old.clone()));
-        let mut f = SafetyFile::open(&p).unwrap();
+        let mut f = SafetyFile::open(&p, "c", &key).unwrap();
         assert_eq!(std::fs::metadata(&p).unwrap().len(), 2 * SLOT_BYTES as u64);
         assert_eq!(read(&p, "c", &key).unwrap(), Some(old.clone()));
         let next = rec(10, 0, SignStep::Propose);
