@@ -13,8 +13,11 @@
 //!   (`Effect::PersistSafety`). A write torn by a crash leaves that slot unreadable and the
 //!   other slot's record (whose signature was the last one released) intact: one sync per
 //!   signature, no rename, no directory sync after the file exists;
-//! - the record in the store is written too, but unsynced when this file is kept: the
-//!   file alone carries safety, the store copy serves a node run without a key-side file;
+//! - the record in the store is written too, unsynced when this file is kept (the file
+//!   alone carries safety; the store copy serves a node run without a key-side file),
+//!   except before a precommit when candidate blocks were stored since the store's last
+//!   sync: then that write is synced so the block a lock names is durable before the
+//!   lock leaves (see `Store::put_candidate`);
 //! - at start (and whenever the core restarts) the guard gets the *later* of the two
 //!   records; a record of another chain or key is ignored with a warning (a regenerated
 //!   genesis); a file in which no slot reads stops the node with the file's name. A

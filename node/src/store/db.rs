@@ -349,8 +349,9 @@ impl Store {
     /// validator may vote for a block only once it is stored here: after a crash of
     /// every validator, a value 2f+1 of them locked on must still have a block that
     /// someone can serve, or the height could never commit. (Not synced itself: the
-    /// synced safety record written before any vote makes it durable, as RocksDB's log
-    /// is sequential.)
+    /// driver makes the safety record's store write before a precommit synced whenever
+    /// candidates were stored since the last sync, and RocksDB's log is sequential, so a
+    /// block is durable before any precommit (lock) on it leaves.)
     pub fn put_candidate(&self, hash: &Hash, block: &Block) -> Result<(), NodeError> {
         let key = candidate_key(block.header.height, hash);
         self.db
