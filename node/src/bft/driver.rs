@@ -25,11 +25,18 @@ const CERTIFIED: u64 = u64::MAX;
 /// How often a stalled height re-gossips its messages.
 const REGOSSIP_EVERY: Duration = Duration::from_millis(1000);
 
+/// A block with at least this many transactions means the chain is busy: the next
+/// proposal waits for the block interval.
+pub const BUSY_BLOCK_TXS: usize = 8;
+
 /// How the engine paces blocks.
 #[derive(Clone, Debug)]
 pub struct BftConfig {
     pub core: CoreConfig,
-    /// Least time between a commit and the next proposal (lets transactions gather).
+    /// Least time between a commit and the next proposal while the chain is busy (the
+    /// last block held at least [`BUSY_BLOCK_TXS`] transactions): lets transactions
+    /// gather into fewer, larger blocks. A lightly loaded chain proposes as soon as a
+    /// transaction waits.
     pub block_interval: Duration,
     /// With an empty mempool, propose an empty block only after this long.
     pub empty_block_interval: Duration,
@@ -66,6 +73,8 @@ struct Driver {
     safety_file: Option<super::safety_file::SafetyFile>,
     /// Candidate blocks were stored (unsynced) since the store's last synced write.
     candidates_unsynced: bool,
+    /// Transactions in the last committed block (paces the next proposal).
+    last_block_txs: usize,
     net: NetworkHandle,
     internal: mpsc::UnboundedSender<Internal>,
     clock: Arc<dyn Clock>,
@@ -139,6 +148,7 @@ pub fn start(
         wal,
         safety_file,
         candidates_unsynced: false,
+        last_block_txs: 0,
         net,
         internal,
         clock,
@@ -371,14 +381,18 @@ impl Driver {
         }
         let since = self.last_commit.elapsed();
         let waiting = self.chain.mempool_len();
-        let ready = since >= self.cfg.block_interval
-            && (waiting > 0 || since >= self.cfg.empty_block_interval);
+        let interval = if self.last_block_txs >= BUSY_BLOCK_TXS {
+            self.cfg.block_interval
+        } else {
+            Duration::ZERO
+        };
+        let ready = since >= interval && (waiting > 0 || since >= self.cfg.empty_block_interval);
         if !ready {
             // Wake at the end of the block interval, or when transactions arrive after
             // it, or at the empty-block interval.
             let (tx, chain) = (self.internal.clone(), self.chain.clone());
-            let wait = if since < self.cfg.block_interval {
-                Some(self.cfg.block_interval - since)
+            let wait = if since < interval {
+                Some(interval - since)
             } else {
                 None
             };
@@ -477,6 +491,7 @@ impl Driver {
             },
         };
         let txs = proposal.block.txs.len();
+        self.last_block_txs = txs;
         let new_validators = proposal.outcome.new_validators.is_some();
         self.chain
             .commit_certified(proposal, Some(&d.certificate))?;
