@@ -51,6 +51,8 @@ enum Internal {
     /// Periodic: re-gossip this height's messages while no block commits.
     Regossip,
     TryPropose,
+    /// The mempool admitted transactions while a proposal waited for them.
+    Admitted,
     Built {
         height: Height,
         round: Round,
@@ -75,6 +77,10 @@ struct Driver {
     candidates_unsynced: bool,
     /// Transactions in the last committed block (paces the next proposal).
     last_block_txs: usize,
+    /// The last block was empty although the mempool held transactions (none of them
+    /// could go in yet, e.g. a nonce gap): they do not count as waiting until the mempool
+    /// admits more, or the chain would churn empty blocks.
+    mempool_stuck: bool,
     net: NetworkHandle,
     internal: mpsc::UnboundedSender<Internal>,
     clock: Arc<dyn Clock>,
@@ -149,6 +155,7 @@ pub fn start(
         safety_file,
         candidates_unsynced: false,
         last_block_txs: 0,
+        mempool_stuck: false,
         net,
         internal,
         clock,
@@ -308,6 +315,11 @@ impl Driver {
                 self.try_propose();
                 Ok(())
             }
+            Internal::Admitted => {
+                self.mempool_stuck = false;
+                self.try_propose();
+                Ok(())
+            }
             Internal::Built {
                 height,
                 round,
@@ -380,7 +392,11 @@ impl Driver {
             return;
         }
         let since = self.last_commit.elapsed();
-        let waiting = self.chain.mempool_len();
+        let waiting = if self.mempool_stuck {
+            0
+        } else {
+            self.chain.mempool_len()
+        };
         let interval = if self.last_block_txs >= BUSY_BLOCK_TXS {
             self.cfg.block_interval
         } else {
@@ -401,7 +417,10 @@ impl Driver {
                 match wait {
                     Some(d) => tokio::time::sleep(d).await,
                     None => {
-                        let _ = tokio::time::timeout(idle, chain.admitted()).await;
+                        if tokio::time::timeout(idle, chain.admitted()).await.is_ok() {
+                            let _ = tx.send(Internal::Admitted);
+                            return;
+                        }
                     }
                 }
                 let _ = tx.send(Internal::TryPropose);
@@ -492,9 +511,11 @@ impl Driver {
         };
         let txs = proposal.block.txs.len();
         self.last_block_txs = txs;
+        let pending_before = self.chain.mempool_len();
         let new_validators = proposal.outcome.new_validators.is_some();
         self.chain
             .commit_certified(proposal, Some(&d.certificate))?;
+        self.mempool_stuck = txs == 0 && pending_before > 0;
         self.metrics.observe_commit(self.last_commit.elapsed(), txs);
         if new_validators {
             return self.restart_core();
