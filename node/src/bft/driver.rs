@@ -77,9 +77,9 @@ struct Driver {
     candidates_unsynced: bool,
     /// Transactions in the last committed block (paces the next proposal).
     last_block_txs: usize,
-    /// The last block was empty although the mempool held transactions (none of them
-    /// could go in yet, e.g. a nonce gap): they do not count as waiting until the mempool
-    /// admits more, or the chain would churn empty blocks.
+    /// The last block was this node's own and empty although its mempool held
+    /// transactions (none could go in yet, e.g. a nonce gap): they do not count as
+    /// waiting until the mempool admits more, or the chain would churn empty blocks.
     mempool_stuck: bool,
     net: NetworkHandle,
     internal: mpsc::UnboundedSender<Internal>,
@@ -511,11 +511,14 @@ impl Driver {
         };
         let txs = proposal.block.txs.len();
         self.last_block_txs = txs;
+        let own = proposal.block.header.proposer == self.key.public();
         let pending_before = self.chain.mempool_len();
         let new_validators = proposal.outcome.new_validators.is_some();
         self.chain
             .commit_certified(proposal, Some(&d.certificate))?;
-        self.mempool_stuck = txs == 0 && pending_before > 0;
+        // Only this node's own empty block says its pending transactions cannot go in: a
+        // peer's may just not have had them yet.
+        self.mempool_stuck = own && txs == 0 && pending_before > 0;
         self.metrics.observe_commit(self.last_commit.elapsed(), txs);
         if new_validators {
             return self.restart_core();
