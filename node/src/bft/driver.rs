@@ -25,18 +25,11 @@ const CERTIFIED: u64 = u64::MAX;
 /// How often a stalled height re-gossips its messages.
 const REGOSSIP_EVERY: Duration = Duration::from_millis(1000);
 
-/// A block with at least this many transactions means the chain is busy: the next
-/// proposal waits for the block interval.
-pub const BUSY_BLOCK_TXS: usize = 8;
-
 /// How the engine paces blocks.
 #[derive(Clone, Debug)]
 pub struct BftConfig {
     pub core: CoreConfig,
-    /// Least time between a commit and the next proposal while the chain is busy (the
-    /// last block held at least [`BUSY_BLOCK_TXS`] transactions): lets transactions
-    /// gather into fewer, larger blocks. A lightly loaded chain proposes as soon as a
-    /// transaction waits.
+    /// Least time between a commit and the next proposal (lets transactions gather).
     pub block_interval: Duration,
     /// With an empty mempool, propose an empty block only after this long.
     pub empty_block_interval: Duration,
@@ -51,8 +44,6 @@ enum Internal {
     /// Periodic: re-gossip this height's messages while no block commits.
     Regossip,
     TryPropose,
-    /// The mempool admitted transactions while a proposal waited for them.
-    Admitted,
     Built {
         height: Height,
         round: Round,
@@ -75,12 +66,6 @@ struct Driver {
     safety_file: Option<super::safety_file::SafetyFile>,
     /// Candidate blocks were stored (unsynced) since the store's last synced write.
     candidates_unsynced: bool,
-    /// Transactions in the last committed block (paces the next proposal).
-    last_block_txs: usize,
-    /// The last block was this node's own and empty although its mempool held
-    /// transactions (none could go in yet, e.g. a nonce gap): they do not count as
-    /// waiting until the mempool admits more, or the chain would churn empty blocks.
-    mempool_stuck: bool,
     net: NetworkHandle,
     internal: mpsc::UnboundedSender<Internal>,
     clock: Arc<dyn Clock>,
@@ -154,8 +139,6 @@ pub fn start(
         wal,
         safety_file,
         candidates_unsynced: false,
-        last_block_txs: 0,
-        mempool_stuck: false,
         net,
         internal,
         clock,
@@ -315,11 +298,6 @@ impl Driver {
                 self.try_propose();
                 Ok(())
             }
-            Internal::Admitted => {
-                self.mempool_stuck = false;
-                self.try_propose();
-                Ok(())
-            }
             Internal::Built {
                 height,
                 round,
@@ -392,23 +370,15 @@ impl Driver {
             return;
         }
         let since = self.last_commit.elapsed();
-        let waiting = if self.mempool_stuck {
-            0
-        } else {
-            self.chain.mempool_len()
-        };
-        let interval = if self.last_block_txs >= BUSY_BLOCK_TXS {
-            self.cfg.block_interval
-        } else {
-            Duration::ZERO
-        };
-        let ready = since >= interval && (waiting > 0 || since >= self.cfg.empty_block_interval);
+        let waiting = self.chain.mempool_len();
+        let ready = since >= self.cfg.block_interval
+            && (waiting > 0 || since >= self.cfg.empty_block_interval);
         if !ready {
             // Wake at the end of the block interval, or when transactions arrive after
             // it, or at the empty-block interval.
             let (tx, chain) = (self.internal.clone(), self.chain.clone());
-            let wait = if since < interval {
-                Some(interval - since)
+            let wait = if since < self.cfg.block_interval {
+                Some(self.cfg.block_interval - since)
             } else {
                 None
             };
@@ -417,10 +387,7 @@ impl Driver {
                 match wait {
                     Some(d) => tokio::time::sleep(d).await,
                     None => {
-                        if tokio::time::timeout(idle, chain.admitted()).await.is_ok() {
-                            let _ = tx.send(Internal::Admitted);
-                            return;
-                        }
+                        let _ = tokio::time::timeout(idle, chain.admitted()).await;
                     }
                 }
                 let _ = tx.send(Internal::TryPropose);
@@ -510,15 +477,9 @@ impl Driver {
             },
         };
         let txs = proposal.block.txs.len();
-        self.last_block_txs = txs;
-        let own = proposal.block.header.proposer == self.key.public();
-        let pending_before = self.chain.mempool_len();
         let new_validators = proposal.outcome.new_validators.is_some();
         self.chain
             .commit_certified(proposal, Some(&d.certificate))?;
-        // Only this node's own empty block says its pending transactions cannot go in: a
-        // peer's may just not have had them yet.
-        self.mempool_stuck = own && txs == 0 && pending_before > 0;
         self.metrics.observe_commit(self.last_commit.elapsed(), txs);
         if new_validators {
             return self.restart_core();
