@@ -335,15 +335,18 @@ relay_on() {
   done
   fail "3: the validators did not all connect to their $((N - 1)) peers through the relays within 30 s (peers: $peers)"
 }
-# relay_drops: packets the KF_RELAY_ONLY chains dropped (direct validator-to-validator attempts).
-relay_drops() {
+# iptables_packets CHAIN AWK-CONDITION: packets counted by the rules of CHAIN matching the
+# condition, summed over the validators' namespaces.
+iptables_packets() {
   local i n=0 d
   for i in $(seq 0 $((N - 1))); do
-    d="$(ip netns exec "$(ns "$i")" iptables -L KF_RELAY_ONLY -v -n -x 2>/dev/null | awk 'NR > 2 {s += $1} END {print s + 0}')"
+    d="$(ip netns exec "$(ns "$i")" iptables -L "$1" -v -n -x 2>/dev/null | awk "$2"' {s += $1} END {print s + 0}')"
     n=$(( n + ${d:-0} ))
   done
   echo "$n"
 }
+# relay_drops: packets the KF_RELAY_ONLY chains dropped (direct validator-to-validator attempts).
+relay_drops() { iptables_packets KF_RELAY_ONLY 'NR > 2'; }
 relay_off() {
   local i
   for i in $(seq 0 $((N - 1))); do
@@ -538,14 +541,7 @@ scenario_netem() {
   start_load "$LOAD_RATE"
 }
 # loss_dropped: packets the 10% loss rules dropped, summed over the validators.
-loss_dropped() {
-  local i n=0 d
-  for i in $(seq 0 $((N - 1))); do
-    d="$(ip netns exec "$(ns "$i")" iptables -L OUTPUT -v -n -x | awk '/statistic/ {s += $1} END {print s + 0}')"
-    n=$(( n + ${d:-0} ))
-  done
-  echo "$n"
-}
+loss_dropped() { iptables_packets OUTPUT '/statistic/'; }
 
 scenario_skew() {
   log "4. clock skew of one validator by +20 s and -20 s (libfaketime)"

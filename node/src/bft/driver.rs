@@ -64,8 +64,6 @@ struct Driver {
     wal: Wal,
     /// The key-side copy of the safety record, open for one-sync writes.
     safety_file: Option<super::safety_file::SafetyFile>,
-    /// Candidate blocks were stored (unsynced) since the store's last synced write.
-    candidates_unsynced: bool,
     net: NetworkHandle,
     internal: mpsc::UnboundedSender<Internal>,
     clock: Arc<dyn Clock>,
@@ -138,7 +136,6 @@ pub fn start(
         core,
         wal,
         safety_file,
-        candidates_unsynced: false,
         net,
         internal,
         clock,
@@ -229,18 +226,15 @@ impl Driver {
             match effect {
                 Effect::PersistSafety(record) => {
                     // With the key-side file, that file's synced slot carries safety and
-                    // the store's copy need not be synced too, except before a precommit
-                    // while candidate blocks were stored since the last synced write: a
-                    // precommit locks its value, and after a crash of every validator
-                    // the block 2f+1 locked on must still be on disk (RocksDB's log is
-                    // sequential, so this sync makes every earlier candidate durable).
-                    let sync = self.safety_file.is_none()
-                        || (self.candidates_unsynced
-                            && record.step == kuai_consensus::SignStep::Precommit);
-                    self.chain.store().put_safety(&record, sync)?;
-                    if sync {
-                        self.candidates_unsynced = false;
-                    }
+                    // the store's copy need not be synced too, except to make stored
+                    // candidates durable before a precommit: it locks its value, and after
+                    // a crash of every validator the block 2f+1 locked on must be on disk.
+                    let precommit = record.step == kuai_consensus::SignStep::Precommit;
+                    self.chain.store().put_safety(
+                        &record,
+                        self.safety_file.is_none(),
+                        precommit,
+                    )?;
                     if let Some(file) = &mut self.safety_file {
                         file.write(&record)?;
                     }
@@ -313,7 +307,6 @@ impl Driver {
                 }
                 let value = p.block.hash();
                 self.chain.store().put_candidate(&value, &p.block)?;
-                self.candidates_unsynced = true;
                 self.blocks.insert(value, p.block.clone());
                 self.executed.insert(value, p);
                 self.feed(Input::ProposalValue {
@@ -544,7 +537,6 @@ impl Driver {
                         && !self.blocks.contains_key(&value)
                     {
                         self.chain.store().put_candidate(&value, &block)?;
-                        self.candidates_unsynced = true;
                         self.blocks.insert(value, *block);
                     }
                     self.consensus_message(message)?;

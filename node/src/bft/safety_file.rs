@@ -126,22 +126,16 @@ fn latest(
             .enumerate()
             .filter_map(|(i, s)| slot_record(s).map(|r| (i, r)))
             .collect();
-        let foreign = whole.iter().filter(|(_, r)| !owner.owns(r)).count();
-        whole
-            .iter()
-            .filter(|(_, r)| !owner.owns(r))
-            .for_each(|(_, r)| warn_foreign(r));
-        let best = whole
-            .into_iter()
-            .filter(|(_, r)| owner.owns(r))
-            .max_by_key(|(_, r)| position(r));
+        let (ours, foreign): (Vec<_>, Vec<_>) = whole.into_iter().partition(|(_, r)| owner.owns(r));
+        foreign.iter().for_each(|(_, r)| warn_foreign(r));
+        let best = ours.into_iter().max_by_key(|(_, r)| position(r));
         let written = slots.iter().filter(|s| s.iter().any(|b| *b != 0)).count();
         return match best {
             Some(found) => Ok(Some(found)),
             // No record of ours: either none was ever written here, or only the very
             // first write was torn (beside nothing, or beside a foreign record); its
             // signature never left the node.
-            None if written <= 1 + foreign => Ok(None),
+            None if written <= 1 + foreign.len() => Ok(None),
             None => Err(corrupt(path, "neither slot holds a whole record")),
         };
     }

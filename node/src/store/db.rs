@@ -70,6 +70,9 @@ pub struct TxLocation {
 
 pub struct Store {
     db: DB,
+    /// Candidate blocks were written since the last synced write (see
+    /// [`Store::put_candidate`]).
+    unsynced_candidates: std::sync::atomic::AtomicBool,
 }
 
 fn block_hash_key(h: &Hash) -> Vec<u8> {
@@ -108,7 +111,10 @@ impl Store {
             .iter()
             .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            unsynced_candidates: Default::default(),
+        })
     }
 
     /// Opens a store read-only (no lock taken, nothing written): for checking a backup
@@ -116,7 +122,10 @@ impl Store {
     pub fn open_read_only(path: &Path) -> Result<Store, NodeError> {
         let opts = Options::default();
         let db = DB::open_cf_for_read_only(&opts, path, ALL_CFS, false)?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            unsynced_candidates: Default::default(),
+        })
     }
 
     /// The directory the store lives in.
@@ -235,6 +244,9 @@ impl Store {
     fn write_synced(&self, batch: WriteBatch) -> Result<(), NodeError> {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
+        // RocksDB's log is sequential: this sync makes every earlier write durable.
+        self.unsynced_candidates
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         self.db.write_opt(batch, &wo)?;
         Ok(())
     }
@@ -321,12 +333,22 @@ impl Store {
         Ok(head)
     }
 
-    /// Persists the consensus safety record; `synced` when it is the only durable copy
-    /// (it must be on disk before the signature it covers leaves the node).
-    pub fn put_safety(&self, record: &SafetyRecord, synced: bool) -> Result<(), NodeError> {
+    /// Persists the consensus safety record, synced when `synced` (it is the only durable
+    /// copy: it must be on disk before the signature it covers leaves the node), or when
+    /// `candidates_durable` and candidate blocks were stored since the last synced write
+    /// (a precommit locks its value: see [`Store::put_candidate`]).
+    pub fn put_safety(
+        &self,
+        record: &SafetyRecord,
+        synced: bool,
+        candidates_durable: bool,
+    ) -> Result<(), NodeError> {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(CF_CONSENSUS)?, b"safety", codec::encode(record));
-        if synced {
+        let pending = self
+            .unsynced_candidates
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if synced || (candidates_durable && pending) {
             self.write_synced(batch)
         } else {
             self.write_unsynced(batch)
@@ -348,14 +370,16 @@ impl Store {
     /// Keeps a candidate block of a height in progress until that height commits. A
     /// validator may vote for a block only once it is stored here: after a crash of
     /// every validator, a value 2f+1 of them locked on must still have a block that
-    /// someone can serve, or the height could never commit. (Not synced itself: the
-    /// driver makes the safety record's store write before a precommit synced whenever
-    /// candidates were stored since the last sync, and RocksDB's log is sequential, so a
-    /// block is durable before any precommit (lock) on it leaves.)
+    /// someone can serve, or the height could never commit. (Not synced itself: the next
+    /// synced write, at the latest the safety record's before a precommit, makes it
+    /// durable, as RocksDB's log is sequential; so a block is on disk before any lock on
+    /// it leaves.)
     pub fn put_candidate(&self, hash: &Hash, block: &Block) -> Result<(), NodeError> {
         let key = candidate_key(block.header.height, hash);
         self.db
             .put_cf(self.cf(CF_CONSENSUS)?, key, codec::encode(block))?;
+        self.unsynced_candidates
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
