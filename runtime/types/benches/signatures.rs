@@ -5,7 +5,10 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kuai_types::crypto::{verify_batch, Keypair, SignDomain};
 
-fn signed(n: usize, signers: usize) -> Vec<(kuai_types::PublicKey, Vec<u8>, kuai_types::Signature)> {
+fn signed(
+    n: usize,
+    signers: usize,
+) -> Vec<(kuai_types::PublicKey, Vec<u8>, kuai_types::Signature)> {
     let keys: Vec<Keypair> = (0..signers)
         .map(|i| Keypair::from_seed(&format!("bench-signer-{i}")))
         .collect();
@@ -24,7 +27,11 @@ fn bench(c: &mut Criterion) {
     let one = signed(1, 1);
     g.throughput(Throughput::Elements(1));
     g.bench_function("single", |b| {
-        b.iter(|| one[0].0.verify(SignDomain::Transaction, &one[0].1, &one[0].2))
+        b.iter(|| {
+            one[0]
+                .0
+                .verify(SignDomain::Transaction, &one[0].1, &one[0].2)
+        })
     });
     for n in [16usize, 64, 256, 1024] {
         let items = signed(n, 64);

@@ -206,6 +206,40 @@ fn crash_restart(seed: u64) -> Sim {
     sim
 }
 
+/// Every validator crashes at the same instant (a power cut of the whole consortium) and
+/// each restarts after its own delay, from its safety record and WAL (a third of the
+/// seeds lose one node's WAL): the restarted nodes must agree on where they stopped and
+/// go on committing, with no fork across the cut.
+fn whole_consortium_crash(seed: u64) -> Sim {
+    let n = n_for(seed);
+    let mut p = params(seed, 7);
+    let crash_at: Time = p.random_range(20..800);
+    let amnesiac: Option<NodeId> = (seed % 3 == 0).then(|| p.random_range(0..n));
+    let mut b = SimBuilder::new(n, seed);
+    let mut last_restart = 0;
+    for node in 0..n {
+        let at = crash_at + p.random_range(1..2_000);
+        last_restart = last_restart.max(at);
+        b = b.crash(node, crash_at);
+        b = if amnesiac == Some(node) {
+            b.restart_without_wal(node, at)
+        } else {
+            b.restart(node, at)
+        };
+    }
+    let mut sim = b.build();
+    sim.run(last_restart, |_| false);
+    assert!((0..n).all(|i| sim.nodes[i].is_up() && sim.nodes[i].restarts == 1));
+    let target = (0..n).map(|i| sim.committed(i)).max().unwrap_or(0) + 3;
+    assert!(
+        sim.run_until_committed(target, LIMIT),
+        "seed {seed}: n={n} did not commit again after the whole consortium crashed at \
+         {crash_at} ms (restarts until {last_restart} ms, WAL lost by {amnesiac:?})\n{}",
+        sim.status()
+    );
+    sim
+}
+
 fn for_all_seeds(name: &str, scenario: fn(u64) -> Sim) {
     let start = std::time::Instant::now();
     let seeds = seeds();
@@ -263,6 +297,11 @@ fn twins_cannot_fork() {
 #[test]
 fn crash_and_restart_through_safety_record_and_wal() {
     for_all_seeds("crash-restart", crash_restart);
+}
+
+#[test]
+fn whole_consortium_crashing_at_once_resumes() {
+    for_all_seeds("whole-consortium crash", whole_consortium_crash);
 }
 
 #[test]
