@@ -19,7 +19,7 @@ use crate::config::{NodeConfig, P2pConfig};
 use crate::error::NodeError;
 use crate::init::read_genesis;
 use crate::metrics::Metrics;
-use crate::p2p::{self, Gossip, NetworkConfig, NetworkHandle};
+use crate::p2p::{self, Gossip, NetworkConfig};
 use crate::solo;
 
 /// A started node: its chain and the address its API listens on.
@@ -82,36 +82,6 @@ fn bft_config(cfg: &NodeConfig, chain_id: &str) -> BftConfig {
     }
 }
 
-/// Gossips admitted transactions to the other validators, at most one batch (of up to
-/// 2,000) per [`TX_GOSSIP_WINDOW`]: a transaction arriving after a quiet window goes at
-/// once, while under load transactions travel in large batches (every message is a new
-/// libp2p stream on each peer connection, and small ones cost more in syscalls and
-/// framing than the transactions they carry).
-fn spawn_tx_gossip(net: NetworkHandle) -> mpsc::UnboundedSender<SignedTransaction> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<SignedTransaction>();
-    tokio::spawn(async move {
-        let mut last_sent: Option<tokio::time::Instant> = None;
-        while let Some(first) = rx.recv().await {
-            if let Some(at) = last_sent {
-                tokio::time::sleep_until(at + TX_GOSSIP_WINDOW).await;
-            }
-            let mut batch = vec![first];
-            while batch.len() < 2000 {
-                match rx.try_recv() {
-                    Ok(t) => batch.push(t),
-                    Err(_) => break,
-                }
-            }
-            last_sent = Some(tokio::time::Instant::now());
-            net.broadcast(Gossip::Txs(batch));
-        }
-    });
-    tx
-}
-
-/// The shortest time between two transaction gossip messages of a node.
-const TX_GOSSIP_WINDOW: Duration = Duration::from_millis(10);
-
 /// Starts a node whose blocks take their time from `clock`.
 pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, NodeError> {
     let genesis = read_genesis(&cfg.genesis_file)?;
@@ -145,7 +115,10 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
                     seen = d;
                 }
             });
-            let gossip = spawn_tx_gossip(net.clone());
+            let gossip = {
+                let net = net.clone();
+                p2p::tx_gossip::spawn(move |batch| net.broadcast(Gossip::Txs(batch)))
+            };
             let engine = bft::start(
                 chain.clone(),
                 key,

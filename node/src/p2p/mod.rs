@@ -1,7 +1,9 @@
-//! Networking between validators over libp2p: the wire format ([`wire`]) and the swarm
-//! with its permissioned peer set ([`network`]).
+//! Networking between validators over libp2p: the wire format ([`wire`]), the swarm
+//! with its permissioned peer set ([`network`]) and the pacing of transaction gossip
+//! ([`tx_gossip`]).
 
 pub mod network;
+pub mod tx_gossip;
 pub mod wire;
 
 pub use network::{peer_id, spawn, Command, NetEvent, NetworkConfig, NetworkHandle};
