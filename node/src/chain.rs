@@ -21,6 +21,7 @@ use kuai_types::{Block, BlockHeader, Hash, Keypair, PublicKey, SignedTransaction
 
 use crate::combiner::Combiner;
 use crate::error::NodeError;
+use crate::gossip_pool::GossipPool;
 use crate::mempool::{AdmitError, Mempool};
 use crate::store::{Head, Store};
 
@@ -40,6 +41,8 @@ pub struct Chain {
     genesis: GenesisSpec,
     key: Keypair,
     mempool: Mutex<Mempool>,
+    /// Peers' gossip, verified in large batches later (see [`crate::gossip_pool`]).
+    gossiped: Mutex<GossipPool>,
     head: RwLock<Head>,
     /// Blocks whose state roots stay provable (0: all).
     state_history: std::sync::atomic::AtomicU64,
@@ -84,6 +87,7 @@ impl Chain {
             genesis,
             key,
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
+            gossiped: Mutex::new(GossipPool::new(mempool_capacity)),
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
@@ -127,6 +131,30 @@ impl Chain {
 
     pub fn mempool_len(&self) -> usize {
         self.pool().len()
+    }
+
+    fn gossip_pool(&self) -> MutexGuard<'_, GossipPool> {
+        self.gossiped.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Transactions waiting for a block: admitted ones and peers' unverified gossip.
+    pub fn pending_len(&self) -> usize {
+        self.mempool_len() + self.gossip_pool().len()
+    }
+
+    /// Holds transactions a peer gossiped until a large batch verifies them (see
+    /// [`crate::gossip_pool`]); ones already admitted are skipped. Wakes a waiting proposer.
+    pub fn defer_gossiped(&self, txs: Vec<SignedTransaction>) {
+        let fresh: Vec<(Hash, SignedTransaction)> = {
+            let pool = self.pool();
+            txs.into_iter()
+                .map(|t| (t.hash(), t))
+                .filter(|(h, _)| !pool.contains(h))
+                .collect()
+        };
+        if self.gossip_pool().add(fresh) > 0 {
+            self.admitted.notify_one();
+        }
     }
 
     /// Completes once transactions were admitted since the last wait (or now, if some
@@ -202,6 +230,11 @@ impl Chain {
     /// Builds and executes the next block from the mempool (at most `max_txs`).
     pub fn propose(&self, wall_clock_ms: u64, max_txs: usize) -> Result<Proposal, NodeError> {
         let head = self.head();
+        // Peers' gossip joins the mempool first, verified as one batch.
+        let gossiped = self.gossip_pool().take(max_txs);
+        if !gossiped.is_empty() {
+            self.submit_many(gossiped);
+        }
         let txs = self.pool().reap(&self.store, max_txs)?;
         let time_ms = wall_clock_ms.max(head.time_ms + 1);
         let ctx = self.context(&head, time_ms, self.key.public());
@@ -310,6 +343,7 @@ impl Chain {
         }
         let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
         self.pool().remove(&hashes);
+        self.gossip_pool().remove(&hashes);
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
         let rejected = p
             .outcome

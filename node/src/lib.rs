@@ -15,6 +15,7 @@ pub mod config;
 pub mod dev;
 pub mod error;
 pub mod gateway;
+pub mod gossip_pool;
 pub mod init;
 pub mod mempool;
 pub mod metrics;

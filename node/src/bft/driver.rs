@@ -363,7 +363,7 @@ impl Driver {
             return;
         }
         let since = self.last_commit.elapsed();
-        let waiting = self.chain.mempool_len();
+        let waiting = self.chain.pending_len();
         let ready = since >= self.cfg.block_interval
             && (waiting > 0 || since >= self.cfg.empty_block_interval);
         if !ready {
@@ -550,7 +550,6 @@ impl Driver {
         }
     }
 
-    /// Admits gossiped transactions off the driver's task (signature checks are CPU work).
     /// While no block commits, re-sends every message of this height the core holds (its
     /// own and others'), with the blocks of proposals: peers that restarted or missed
     /// messages get them again (the paper assumes reliable gossip); and asks a peer for
@@ -572,11 +571,11 @@ impl Driver {
         self.request_sync(None);
     }
 
+    /// Hands gossiped transactions to the chain's gossip pool (verified later in a large
+    /// batch), off the driver's task: hashing a message of thousands takes milliseconds.
     fn admit(&self, txs: Vec<SignedTransaction>) {
         let chain = self.chain.clone();
-        tokio::task::spawn_blocking(move || {
-            let _ = chain.submit_many(txs);
-        });
+        tokio::task::spawn_blocking(move || chain.defer_gossiped(txs));
     }
 
     fn consensus_message(&mut self, m: ConsensusMessage) -> Result<(), NodeError> {

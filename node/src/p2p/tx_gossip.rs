@@ -70,7 +70,11 @@ mod tests {
     fn the_window_grows_with_the_load_within_its_bounds() {
         assert_eq!(next_window(0), MIN_WINDOW);
         assert_eq!(next_window(1), MIN_WINDOW, "a lone transaction: minimum");
-        assert_eq!(next_window(20), MIN_WINDOW, "20 per 10 ms: still the minimum");
+        assert_eq!(
+            next_window(20),
+            MIN_WINDOW,
+            "20 per 10 ms: still the minimum"
+        );
         assert_eq!(next_window(30), Duration::from_millis(15));
         assert_eq!(next_window(60), Duration::from_millis(30));
         assert_eq!(next_window(80), MAX_WINDOW);

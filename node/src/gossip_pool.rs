@@ -1,0 +1,123 @@
+//! Transactions that peers gossiped, held unverified until they can be verified in one
+//! large batch. A validator receives most transactions by gossip, in messages of tens;
+//! ed25519 batches of a few hundred verify about twice as fast per signature as batches
+//! of tens (`cargo bench -p kuai-types --bench signatures`). So gossiped transactions wait
+//! here, and are verified either when this node builds a block (all of them with
+//! whatever else waits, then admitted to the mempool) or when a block that carries them is
+//! validated (execution verifies the block's transactions this node has not admitted, as
+//! one batch); committed ones then leave. Either way each signature is verified once per
+//! node, as before, in larger batches.
+//!
+//! Rules:
+//! - nothing here is trusted, served or proposed: a transaction reaches the mempool (and
+//!   the API, and blocks this node builds) only after its signature verified and the
+//!   mempool admitted it;
+//! - bounded: at most `capacity` transactions; when full the oldest is dropped (gossip is
+//!   best effort: the node a client submitted to keeps the transaction and proposes it);
+//! - a transaction already held is not added twice; [`GossipPool::take`] hands out the
+//!   oldest first.
+
+use hashlink::LinkedHashMap;
+use kuai_types::{Hash, SignedTransaction};
+
+pub struct GossipPool {
+    capacity: usize,
+    txs: LinkedHashMap<Hash, SignedTransaction>,
+}
+
+impl GossipPool {
+    pub fn new(capacity: usize) -> GossipPool {
+        GossipPool {
+            capacity: capacity.max(1),
+            txs: LinkedHashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.txs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.txs.is_empty()
+    }
+
+    /// Holds `txs` (with their ids); returns how many were new.
+    pub fn add(&mut self, txs: Vec<(Hash, SignedTransaction)>) -> usize {
+        let mut added = 0;
+        for (hash, stx) in txs {
+            if self.txs.contains_key(&hash) {
+                continue;
+            }
+            if self.txs.len() >= self.capacity {
+                self.txs.pop_front();
+            }
+            self.txs.insert(hash, stx);
+            added += 1;
+        }
+        added
+    }
+
+    /// Removes and returns up to `max` transactions, oldest first.
+    pub fn take(&mut self, max: usize) -> Vec<SignedTransaction> {
+        let mut out = Vec::with_capacity(max.min(self.txs.len()));
+        while out.len() < max {
+            match self.txs.pop_front() {
+                Some((_, stx)) => out.push(stx),
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Forgets transactions (committed ones).
+    pub fn remove(&mut self, hashes: &[Hash]) {
+        if self.txs.is_empty() {
+            return;
+        }
+        for h in hashes {
+            self.txs.remove(h);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kuai_types::{Keypair, Payload, Transaction};
+
+    fn tx(nonce: u64) -> (Hash, SignedTransaction) {
+        let key = Keypair::from_seed("gossip-pool");
+        let stx = Transaction {
+            chain_id: "t".into(),
+            signer: key.public(),
+            nonce,
+            payload: Payload::SetApprovalThreshold(kuai_types::payload::SetApprovalThreshold {
+                threshold: 1,
+            }),
+        }
+        .sign(&key);
+        (stx.hash(), stx)
+    }
+
+    #[test]
+    fn holds_each_once_hands_out_oldest_first_and_forgets_committed() {
+        let mut pool = GossipPool::new(10);
+        assert_eq!(pool.add(vec![tx(0), tx(1), tx(2)]), 3);
+        assert_eq!(pool.add(vec![tx(1), tx(3)]), 1, "tx 1 is already held");
+        pool.remove(&[tx(0).0]);
+        assert_eq!(pool.len(), 3);
+        let first = pool.take(2);
+        assert_eq!(first, vec![tx(1).1, tx(2).1]);
+        assert_eq!(pool.take(10), vec![tx(3).1]);
+        assert!(pool.is_empty());
+        assert!(pool.take(5).is_empty());
+    }
+
+    #[test]
+    fn a_full_pool_drops_its_oldest() {
+        let mut pool = GossipPool::new(3);
+        pool.add((0..5).map(tx).collect());
+        assert_eq!(pool.len(), 3);
+        assert_eq!(pool.take(3), vec![tx(2).1, tx(3).1, tx(4).1]);
+    }
+}
