@@ -173,7 +173,7 @@ impl Chain {
     }
 
     /// Admits many transactions: with whatever other callers submit meanwhile (API
-    /// requests, gossip from peers), their signatures are verified in one batch outside
+    /// requests, block building's gossiped transactions), their signatures are verified in one batch outside
     /// the mempool's lock (so block building never waits for verification), then each is
     /// admitted in order. Blocks until this call's transactions are through.
     pub fn submit_many(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {

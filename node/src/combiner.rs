@@ -1,10 +1,11 @@
 //! Combining concurrent submissions into one batch (flat combining).
 //!
-//! Transactions reach a validator from many places at once: API requests (each with one
-//! or a few transactions), gossip from every peer. Their signatures verify far faster in
-//! one large batch than in many small ones (ed25519 batches of 1,000 run about 40% faster
-//! per signature than batches of 10), so every caller hands its items to a [`Combiner`]:
-//! whichever caller finds no batch in progress becomes the combiner, takes everything
+//! Transactions reach a validator's mempool from several places at once: API requests
+//! (each with one or a few transactions) and block building (peers' gossip, see
+//! [`crate::gossip_pool`]). Their signatures verify far faster in one large batch than in
+//! many small ones (ed25519 batches of 1,024 run about 2.3 times as fast per signature as
+//! batches of 16: `cargo bench -p kuai-types --bench signatures`), so every caller hands
+//! its items to a [`Combiner`]: whichever caller finds no batch in progress becomes the combiner, takes everything
 //! queued (its own items and other callers'), processes it as one batch and hands each
 //! caller its results; the others wait for theirs. Nothing waits for a timer: a batch is
 //! as large as what arrived while the previous one was processed.

@@ -214,7 +214,7 @@ fn whole_consortium_crash(seed: u64) -> Sim {
     let n = n_for(seed);
     let mut p = params(seed, 7);
     let crash_at: Time = p.random_range(20..800);
-    let amnesiac: Option<NodeId> = (seed % 3 == 0).then(|| p.random_range(0..n));
+    let amnesiac: Option<NodeId> = seed.is_multiple_of(3).then(|| p.random_range(0..n));
     let mut b = SimBuilder::new(n, seed);
     let mut last_restart = 0;
     for node in 0..n {

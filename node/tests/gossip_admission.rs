@@ -1,0 +1,144 @@
+//! Peers' gossiped transactions wait unverified in the chain's gossip pool: they count as
+//! pending (a proposer wakes for them) but are neither served nor proposed until verified;
+//! building a block verifies them in one batch and drops forged ones; validating a block
+//! that carries them verifies them in execution and the commit forgets them.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use std::path::Path;
+
+use kuai_node::chain::Chain;
+use kuai_node::init;
+use kuai_types::payload::SetApprovalThreshold;
+use kuai_types::{Keypair, Payload, SignedTransaction, Transaction};
+
+mod common;
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A dev chain in `dir` (`kuai-node init`), a second node's chain of the same genesis
+/// (its store in `dir/second`), and a reader of the keys.
+fn open(dir: &Path) -> (Chain, Chain, impl Fn(&str) -> Keypair) {
+    common::init(dir, "kuai-gossip");
+    let cfg = kuai_node::config::NodeConfig::load(&dir.join(init::CONFIG_FILE)).unwrap();
+    let genesis = init::read_genesis(&cfg.genesis_file).unwrap();
+    let dir = dir.to_path_buf();
+    let key = move |n: &str| common::key(&dir, n);
+    let second = Chain::open(
+        &cfg.db_dir.with_file_name("second"),
+        genesis.clone(),
+        key("validator"),
+        1_000,
+    );
+    let chain = Chain::open(&cfg.db_dir, genesis, key("validator"), 1_000).unwrap();
+    (chain, second.unwrap(), key)
+}
+
+fn tx(chain: &Chain, key: &Keypair, nonce: u64) -> SignedTransaction {
+    Transaction {
+        chain_id: chain.chain_id().into(),
+        signer: key.public(),
+        nonce,
+        payload: Payload::SetApprovalThreshold(SetApprovalThreshold { threshold: 1 }),
+    }
+    .sign(key)
+}
+
+#[test]
+fn building_a_block_verifies_gossip_in_one_batch_and_drops_forgeries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (chain, _, key) = open(tmp.path());
+    let cdo = key("police-cdo");
+    let (t0, t1) = (tx(&chain, &cdo, 0), tx(&chain, &cdo, 1));
+    // A forgery: the CDO named as signer of nonce 2, signed by someone else's key.
+    let mut forged = tx(&chain, &key("civil-app"), 2);
+    forged.tx.signer = cdo.public();
+    chain.defer_gossiped(vec![t0.clone(), forged.clone(), t1.clone(), t0.clone()]);
+    assert_eq!(chain.pending_len(), 3, "held once each");
+    assert_eq!(chain.mempool_len(), 0, "nothing admitted unverified");
+    assert!(chain.pending(&t0.hash()).is_none(), "nor served as pending");
+
+    let p = chain.propose(now_ms(), 100).unwrap();
+    let hashes: Vec<_> = p.block.txs.iter().map(SignedTransaction::hash).collect();
+    assert_eq!(
+        hashes,
+        vec![t0.hash(), t1.hash()],
+        "the forgery is not proposed"
+    );
+    assert_eq!(chain.mempool_len(), 2);
+    chain.commit(p).unwrap();
+    assert_eq!(chain.pending_len(), 0);
+}
+
+#[test]
+fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (proposer, validator, key) = open(tmp.path());
+    let cdo = key("police-cdo");
+    let t0 = tx(&proposer, &cdo, 0);
+    proposer.submit(t0.clone()).unwrap();
+    validator.defer_gossiped(vec![t0.clone()]);
+    assert_eq!(validator.pending_len(), 1);
+
+    let proposal = proposer.propose(now_ms(), 100).unwrap();
+    let block = proposal.block.clone();
+    proposer.commit(proposal).unwrap();
+    let checked = validator.verify(block.clone(), now_ms()).unwrap();
+    assert_eq!(checked.block.hash(), block.hash());
+    validator.commit(checked).unwrap();
+    assert_eq!(
+        validator.pending_len(),
+        0,
+        "the committed transaction left the pool"
+    );
+
+    // A proposer that treats a forgery as verified (a Byzantine one) builds a block that
+    // records it as a success. A validator holding the forgery only as gossip must check
+    // its signature in execution, find it a rejection, and refuse the block.
+    let mut forged = tx(&proposer, &cdo, 1);
+    forged.signature = tx(&proposer, &key("civil-app"), 1).signature;
+    validator.defer_gossiped(vec![forged.clone()]);
+    let head = proposer.head();
+    let ctx = kuai_runtime::BlockContext {
+        chain_id: proposer.chain_id().into(),
+        height: head.height + 1,
+        time_ms: now_ms().max(head.time_ms + 1),
+        proposer: key("validator").public(),
+    };
+    let txs = vec![forged.clone()];
+    let lie = std::collections::HashSet::from([forged.hash()]);
+    let outcome =
+        kuai_runtime::execute_block(proposer.store(), &head.state_root, &ctx, &txs, &lie).unwrap();
+    assert!(
+        outcome.receipts[0].is_success(),
+        "taken as verified, it succeeds"
+    );
+    let (state_root, _) = proposer
+        .store()
+        .state_tree_update(&outcome.diff, ctx.height)
+        .unwrap();
+    let bad = kuai_types::Block {
+        header: kuai_types::BlockHeader {
+            chain_id: ctx.chain_id.clone(),
+            height: ctx.height,
+            parent_hash: head.hash,
+            time_ms: ctx.time_ms,
+            proposer: ctx.proposer,
+            tx_root: kuai_types::Block::compute_tx_root(&txs),
+            state_root,
+            receipts_root: outcome.receipts_root,
+        },
+        txs,
+    };
+    let err = validator.verify(bad, now_ms()).err().expect("refused");
+    assert!(
+        err.to_string().contains("differs from re-execution"),
+        "{err}"
+    );
+    assert_eq!(validator.head().height, 1);
+}
