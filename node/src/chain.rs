@@ -43,10 +43,13 @@ pub struct Chain {
     mempool: Mutex<Mempool>,
     /// Peers' gossip, verified in large batches later (see [`crate::gossip_pool`]).
     gossiped: Mutex<GossipPool>,
+    /// Peers whose gossip held a bad signature: theirs is verified on arrival.
+    distrusted: Mutex<HashSet<PublicKey>>,
     head: RwLock<Head>,
     /// Blocks whose state roots stay provable (0: all).
     state_history: std::sync::atomic::AtomicU64,
-    /// Signalled when transactions enter the mempool (a waiting proposer builds at once).
+    /// Signalled when transactions enter the mempool or the gossip pool (a waiting
+    /// proposer builds at once).
     admitted: tokio::sync::Notify,
     /// Concurrent submissions, verified together in one signature batch.
     admission: Combiner<SignedTransaction, Result<Hash, AdmitError>>,
@@ -88,6 +91,7 @@ impl Chain {
             key,
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
             gossiped: Mutex::new(GossipPool::new(mempool_capacity)),
+            distrusted: Mutex::new(HashSet::new()),
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
@@ -142,18 +146,67 @@ impl Chain {
         self.mempool_len() + self.gossip_pool().len()
     }
 
-    /// Holds transactions a peer gossiped until a large batch verifies them (see
-    /// [`crate::gossip_pool`]); ones already admitted are skipped. Wakes a waiting proposer.
-    pub fn defer_gossiped(&self, txs: Vec<SignedTransaction>) {
+    /// Takes transactions peer `from` gossiped: what fails the checks that need no
+    /// signature (chain id, nonce already used) is dropped, what the mempool holds is
+    /// skipped, the rest waits in the gossip pool until a large batch verifies it (see
+    /// [`crate::gossip_pool`]); a waiting proposer wakes. A distrusted peer's gossip is
+    /// verified and admitted at once instead. Blocks (call off async tasks).
+    pub fn defer_gossiped(&self, from: PublicKey, txs: Vec<SignedTransaction>) {
+        if self.distrusts(&from) {
+            let _ = self.submit_many(txs);
+            return;
+        }
+        let checked: Vec<(Hash, SignedTransaction)> = txs
+            .into_iter()
+            .filter(|t| {
+                kuai_runtime::check_envelope_verified(&self.store, &self.genesis.chain_id, t)
+                    .is_ok()
+            })
+            .map(|t| (t.hash(), t))
+            .collect();
         let fresh: Vec<(Hash, SignedTransaction)> = {
             let pool = self.pool();
-            txs.into_iter()
-                .map(|t| (t.hash(), t))
+            checked
+                .into_iter()
                 .filter(|(h, _)| !pool.contains(h))
                 .collect()
         };
-        if self.gossip_pool().add(fresh) > 0 {
+        if self.gossip_pool().add(from, fresh) > 0 {
             self.admitted.notify_one();
+        }
+    }
+
+    fn distrusts(&self, peer: &PublicKey) -> bool {
+        self.distrusted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(peer)
+    }
+
+    /// Verifies and admits up to `max` gossiped transactions as one batch (with whatever
+    /// else is being submitted); a peer that sent a bad signature is distrusted.
+    fn admit_gossiped(&self, max: usize) {
+        let held = self.gossip_pool().take(max);
+        if held.is_empty() {
+            return;
+        }
+        let (senders, txs): (Vec<PublicKey>, Vec<SignedTransaction>) = held.into_iter().unzip();
+        let results = self.submit_many(txs);
+        for (from, r) in senders.iter().zip(&results) {
+            if let Err(AdmitError::Invalid(kuai_runtime::RuntimeError::BadSignature { .. })) = r {
+                let newly = self
+                    .distrusted
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(*from);
+                if newly {
+                    tracing::warn!(
+                        peer = %from,
+                        "a peer gossiped a transaction with a bad signature; \
+                         its gossip is verified on arrival from now on"
+                    );
+                }
+            }
         }
     }
 
@@ -163,6 +216,7 @@ impl Chain {
         self.admitted.notified().await
     }
 
+    /// An admitted transaction waiting for a block (gossip not yet verified is not one).
     pub fn pending(&self, hash: &Hash) -> Option<SignedTransaction> {
         self.pool().get(hash).cloned()
     }
@@ -173,9 +227,10 @@ impl Chain {
     }
 
     /// Admits many transactions: with whatever other callers submit meanwhile (API
-    /// requests, block building's gossiped transactions), their signatures are verified in one batch outside
-    /// the mempool's lock (so block building never waits for verification), then each is
-    /// admitted in order. Blocks until this call's transactions are through.
+    /// requests, block building's gossiped transactions), their signatures are verified
+    /// in one batch outside the mempool's lock (so reaping and validation never wait for
+    /// it), then each is admitted in order. Blocks until this call's transactions are
+    /// through.
     pub fn submit_many(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
         self.admission.run(txs, |all| self.verify_and_admit(all))
     }
@@ -212,7 +267,13 @@ impl Chain {
             })
             .collect();
         drop(pool);
-        if results.iter().any(Result::is_ok) {
+        let admitted: Vec<Hash> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().copied())
+            .collect();
+        if !admitted.is_empty() {
+            // A client may submit what a peer's gossip brought first.
+            self.gossip_pool().remove(&admitted);
             self.admitted.notify_one();
         }
         results
@@ -227,14 +288,13 @@ impl Chain {
         }
     }
 
-    /// Builds and executes the next block from the mempool (at most `max_txs`).
+    /// Builds and executes the next block from the mempool (at most `max_txs`), after
+    /// verifying and admitting peers' gossip as far as the block has room.
     pub fn propose(&self, wall_clock_ms: u64, max_txs: usize) -> Result<Proposal, NodeError> {
         let head = self.head();
-        // Peers' gossip joins the mempool first, verified as one batch.
-        let gossiped = self.gossip_pool().take(max_txs);
-        if !gossiped.is_empty() {
-            self.submit_many(gossiped);
-        }
+        // Peers' gossip joins the mempool first, verified as one batch, as far as the
+        // block has room.
+        self.admit_gossiped(max_txs.saturating_sub(self.mempool_len()));
         let txs = self.pool().reap(&self.store, max_txs)?;
         let time_ms = wall_clock_ms.max(head.time_ms + 1);
         let ctx = self.context(&head, time_ms, self.key.public());

@@ -5,10 +5,10 @@
 //! [`crate::gossip_pool`]). Their signatures verify far faster in one large batch than in
 //! many small ones (ed25519 batches of 1,024 run about 2.3 times as fast per signature as
 //! batches of 16: `cargo bench -p kuai-types --bench signatures`), so every caller hands
-//! its items to a [`Combiner`]: whichever caller finds no batch in progress becomes the combiner, takes everything
-//! queued (its own items and other callers'), processes it as one batch and hands each
-//! caller its results; the others wait for theirs. Nothing waits for a timer: a batch is
-//! as large as what arrived while the previous one was processed.
+//! its items to a [`Combiner`]: whichever caller finds no batch in progress becomes the
+//! combiner, takes everything queued (its own items and other callers'), processes it as
+//! one batch and hands each caller its results; the others wait for theirs. Nothing waits
+//! for a timer: a batch is as large as what arrived while the previous one was processed.
 //!
 //! Rules:
 //! - each caller gets exactly one result per item, in its items' order;

@@ -12,17 +12,24 @@
 //! - nothing here is trusted, served or proposed: a transaction reaches the mempool (and
 //!   the API, and blocks this node builds) only after its signature verified and the
 //!   mempool admitted it;
+//! - what can be checked without the signature is checked on arrival (chain id, nonce
+//!   not already used: [`crate::chain::Chain::defer_gossiped`]), so stale gossip does not
+//!   wait here;
+//! - each transaction is held with the peer that sent it: a peer whose gossip held a bad
+//!   signature is distrusted, and its gossip is verified on arrival from then on (a
+//!   Byzantine validator gets one pool's worth of junk, not a stream of it);
 //! - bounded: at most `capacity` transactions; when full the oldest is dropped (gossip is
 //!   best effort: the node a client submitted to keeps the transaction and proposes it);
 //! - a transaction already held is not added twice; [`GossipPool::take`] hands out the
 //!   oldest first.
 
 use hashlink::LinkedHashMap;
-use kuai_types::{Hash, SignedTransaction};
+use kuai_types::{Hash, PublicKey, SignedTransaction};
 
 pub struct GossipPool {
     capacity: usize,
-    txs: LinkedHashMap<Hash, SignedTransaction>,
+    /// By id: the sending peer and the transaction.
+    txs: LinkedHashMap<Hash, (PublicKey, SignedTransaction)>,
 }
 
 impl GossipPool {
@@ -41,8 +48,8 @@ impl GossipPool {
         self.txs.is_empty()
     }
 
-    /// Holds `txs` (with their ids); returns how many were new.
-    pub fn add(&mut self, txs: Vec<(Hash, SignedTransaction)>) -> usize {
+    /// Holds `txs` (with their ids) that peer `from` sent; returns how many were new.
+    pub fn add(&mut self, from: PublicKey, txs: Vec<(Hash, SignedTransaction)>) -> usize {
         let mut added = 0;
         for (hash, stx) in txs {
             if self.txs.contains_key(&hash) {
@@ -51,25 +58,25 @@ impl GossipPool {
             if self.txs.len() >= self.capacity {
                 self.txs.pop_front();
             }
-            self.txs.insert(hash, stx);
+            self.txs.insert(hash, (from, stx));
             added += 1;
         }
         added
     }
 
-    /// Removes and returns up to `max` transactions, oldest first.
-    pub fn take(&mut self, max: usize) -> Vec<SignedTransaction> {
+    /// Removes and returns up to `max` transactions with their senders, oldest first.
+    pub fn take(&mut self, max: usize) -> Vec<(PublicKey, SignedTransaction)> {
         let mut out = Vec::with_capacity(max.min(self.txs.len()));
         while out.len() < max {
             match self.txs.pop_front() {
-                Some((_, stx)) => out.push(stx),
+                Some((_, held)) => out.push(held),
                 None => break,
             }
         }
         out
     }
 
-    /// Forgets transactions (committed ones).
+    /// Forgets transactions (committed or admitted ones).
     pub fn remove(&mut self, hashes: &[Hash]) {
         if self.txs.is_empty() {
             return;
@@ -99,16 +106,21 @@ mod tests {
         (stx.hash(), stx)
     }
 
+    fn peer(name: &str) -> PublicKey {
+        Keypair::from_seed(name).public()
+    }
+
     #[test]
-    fn holds_each_once_hands_out_oldest_first_and_forgets_committed() {
+    fn holds_each_once_with_its_sender_hands_out_oldest_first_and_forgets_committed() {
         let mut pool = GossipPool::new(10);
-        assert_eq!(pool.add(vec![tx(0), tx(1), tx(2)]), 3);
-        assert_eq!(pool.add(vec![tx(1), tx(3)]), 1, "tx 1 is already held");
+        let (a, b) = (peer("a"), peer("b"));
+        assert_eq!(pool.add(a, vec![tx(0), tx(1), tx(2)]), 3);
+        assert_eq!(pool.add(b, vec![tx(1), tx(3)]), 1, "tx 1 is already held");
         pool.remove(&[tx(0).0]);
         assert_eq!(pool.len(), 3);
         let first = pool.take(2);
-        assert_eq!(first, vec![tx(1).1, tx(2).1]);
-        assert_eq!(pool.take(10), vec![tx(3).1]);
+        assert_eq!(first, vec![(a, tx(1).1), (a, tx(2).1)]);
+        assert_eq!(pool.take(10), vec![(b, tx(3).1)]);
         assert!(pool.is_empty());
         assert!(pool.take(5).is_empty());
     }
@@ -116,8 +128,9 @@ mod tests {
     #[test]
     fn a_full_pool_drops_its_oldest() {
         let mut pool = GossipPool::new(3);
-        pool.add((0..5).map(tx).collect());
+        pool.add(peer("a"), (0..5).map(tx).collect());
         assert_eq!(pool.len(), 3);
-        assert_eq!(pool.take(3), vec![tx(2).1, tx(3).1, tx(4).1]);
+        let held: Vec<_> = pool.take(3).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(held, vec![tx(2).1, tx(3).1, tx(4).1]);
     }
 }

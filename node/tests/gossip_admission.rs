@@ -1,7 +1,9 @@
 //! Peers' gossiped transactions wait unverified in the chain's gossip pool: they count as
 //! pending (a proposer wakes for them) but are neither served nor proposed until verified;
-//! building a block verifies them in one batch and drops forged ones; validating a block
-//! that carries them verifies them in execution and the commit forgets them.
+//! stale ones are dropped on arrival; building a block verifies them in one batch, drops
+//! forged ones and distrusts their sender (whose gossip is then verified on arrival);
+//! validating a block that carries them verifies them in execution and the commit forgets
+//! them.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -50,15 +52,19 @@ fn tx(chain: &Chain, key: &Keypair, nonce: u64) -> SignedTransaction {
 }
 
 #[test]
-fn building_a_block_verifies_gossip_in_one_batch_and_drops_forgeries() {
+fn gossip_is_checked_on_arrival_verified_when_building_and_forgers_distrusted() {
     let tmp = tempfile::tempdir().unwrap();
     let (chain, _, key) = open(tmp.path());
     let cdo = key("police-cdo");
+    let peer = Keypair::from_seed("a peer validator").public();
     let (t0, t1) = (tx(&chain, &cdo, 0), tx(&chain, &cdo, 1));
     // A forgery: the CDO named as signer of nonce 2, signed by someone else's key.
     let mut forged = tx(&chain, &key("civil-app"), 2);
     forged.tx.signer = cdo.public();
-    chain.defer_gossiped(vec![t0.clone(), forged.clone(), t1.clone(), t0.clone()]);
+    chain.defer_gossiped(
+        peer,
+        vec![t0.clone(), forged.clone(), t1.clone(), t0.clone()],
+    );
     assert_eq!(chain.pending_len(), 3, "held once each");
     assert_eq!(chain.mempool_len(), 0, "nothing admitted unverified");
     assert!(chain.pending(&t0.hash()).is_none(), "nor served as pending");
@@ -73,6 +79,34 @@ fn building_a_block_verifies_gossip_in_one_batch_and_drops_forgeries() {
     assert_eq!(chain.mempool_len(), 2);
     chain.commit(p).unwrap();
     assert_eq!(chain.pending_len(), 0);
+
+    // Stale gossip (nonces already used) does not wait in the pool.
+    chain.defer_gossiped(
+        Keypair::from_seed("another peer").public(),
+        vec![t0.clone(), t1],
+    );
+    assert_eq!(chain.pending_len(), 0, "stale gossip is dropped on arrival");
+
+    // The peer that sent the forgery is distrusted: its gossip is verified and admitted
+    // on arrival, so its next forgery never waits in the pool.
+    let t2 = tx(&chain, &cdo, 2);
+    let mut forged = tx(&chain, &key("civil-app"), 3);
+    forged.tx.signer = cdo.public();
+    chain.defer_gossiped(peer, vec![t2.clone(), forged]);
+    assert_eq!(chain.mempool_len(), 1, "admitted at once");
+    assert!(chain.pending(&t2.hash()).is_some());
+    assert_eq!(chain.pending_len(), 1, "the forgery was refused, not held");
+    // Another peer's gossip still waits for a batch.
+    let t3 = tx(&chain, &cdo, 3);
+    chain.defer_gossiped(
+        Keypair::from_seed("another peer").public(),
+        vec![t3.clone()],
+    );
+    assert!(chain.pending(&t3.hash()).is_none());
+    assert_eq!(chain.pending_len(), 2);
+    // A client submitting what gossip brought first: admitted, and the gossip copy goes.
+    chain.submit(t3).unwrap();
+    assert_eq!((chain.mempool_len(), chain.pending_len()), (2, 2));
 }
 
 #[test]
@@ -80,9 +114,10 @@ fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
     let tmp = tempfile::tempdir().unwrap();
     let (proposer, validator, key) = open(tmp.path());
     let cdo = key("police-cdo");
+    let peer = key("validator").public();
     let t0 = tx(&proposer, &cdo, 0);
     proposer.submit(t0.clone()).unwrap();
-    validator.defer_gossiped(vec![t0.clone()]);
+    validator.defer_gossiped(peer, vec![t0.clone()]);
     assert_eq!(validator.pending_len(), 1);
 
     let proposal = proposer.propose(now_ms(), 100).unwrap();
@@ -102,7 +137,7 @@ fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
     // its signature in execution, find it a rejection, and refuse the block.
     let mut forged = tx(&proposer, &cdo, 1);
     forged.signature = tx(&proposer, &key("civil-app"), 1).signature;
-    validator.defer_gossiped(vec![forged.clone()]);
+    validator.defer_gossiped(peer, vec![forged.clone()]);
     let head = proposer.head();
     let ctx = kuai_runtime::BlockContext {
         chain_id: proposer.chain_id().into(),

@@ -349,9 +349,9 @@ impl Driver {
         }
     }
 
-    /// Builds our proposal once the block interval passed and transactions wait (or the
-    /// empty-block interval passed); meanwhile waits for the interval's end or for the
-    /// mempool to admit transactions.
+    /// Builds our proposal once the block interval passed and transactions wait in the
+    /// mempool or the gossip pool (or the empty-block interval passed); meanwhile waits
+    /// for the interval's end or for transactions to arrive.
     fn try_propose(&mut self) {
         let Some((height, round)) = self.to_propose else {
             return;
@@ -523,9 +523,9 @@ impl Driver {
                 self.net.sync(Some(peer), self.chain.head().height + 1);
                 Ok(())
             }
-            NetEvent::Gossip { gossip, .. } => match gossip {
+            NetEvent::Gossip { from, gossip } => match gossip {
                 Gossip::Txs(txs) => {
-                    self.admit(txs);
+                    self.admit(from, txs);
                     Ok(())
                 }
                 Gossip::Consensus(m) => self.consensus_message(m),
@@ -572,10 +572,10 @@ impl Driver {
     }
 
     /// Hands gossiped transactions to the chain's gossip pool (verified later in a large
-    /// batch), off the driver's task: hashing a message of thousands takes milliseconds.
-    fn admit(&self, txs: Vec<SignedTransaction>) {
+    /// batch), off the driver's task: checking and hashing thousands takes milliseconds.
+    fn admit(&self, from: kuai_types::PublicKey, txs: Vec<SignedTransaction>) {
         let chain = self.chain.clone();
-        tokio::task::spawn_blocking(move || chain.defer_gossiped(txs));
+        tokio::task::spawn_blocking(move || chain.defer_gossiped(from, txs));
     }
 
     fn consensus_message(&mut self, m: ConsensusMessage) -> Result<(), NodeError> {

@@ -1,9 +1,8 @@
 //! Gossiping the transactions a node admitted from its clients to the other validators.
 //!
 //! Every gossip message is a new libp2p stream on each peer connection (with its own
-//! frames, acknowledgement and wake-ups), and each receiver verifies a message's
-//! signatures as one batch; so a message carrying a handful of transactions costs more
-//! in syscalls, and its batch more per signature, than the transactions are worth.
+//! frames, acknowledgement and wake-ups), so a message carrying a handful of
+//! transactions costs more in syscalls and wake-ups than the transactions are worth.
 //!
 //! Rules:
 //! - a node sends at most one transaction message per window, of at most
