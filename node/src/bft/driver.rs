@@ -103,12 +103,14 @@ pub fn start(
     let validators =
         ValidatorSet::new(chain.validators()?).map_err(|e| NodeError::Consensus(e.to_string()))?;
     let safety = load_safety(&chain, &key, cfg.safety_file.as_deref())?;
-    let wal = chain.store().wal()?.unwrap_or_else(|| Wal::new(height));
-    let replayed = if wal.height == height {
-        wal.entries.len()
-    } else {
-        0
-    };
+    // The log of the height in progress: kept until its block is stored, so even a
+    // crash right after deciding (before the block was written) replays it.
+    let wal = chain
+        .store()
+        .wal(height)?
+        .unwrap_or_else(|| Wal::new(height));
+    chain.store().prune_consensus(height)?;
+    let replayed = wal.entries.len();
     let (core, effects) = Core::restore(
         cfg.core.clone(),
         validators,
@@ -117,11 +119,6 @@ pub fn start(
         safety,
         &wal,
     );
-    let wal = if wal.height == height {
-        wal
-    } else {
-        Wal::new(height)
-    };
     tracing::info!(height, replayed, "consensus core restored");
     let safety_file = cfg
         .safety_file
@@ -486,7 +483,7 @@ impl Driver {
         self.metrics.height.set(next as i64 - 1);
         self.last_commit = Instant::now();
         self.blocks.retain(|_, b| b.header.height >= next);
-        self.chain.store().prune_candidates(next)?;
+        self.chain.store().prune_consensus(next)?;
         self.executed.retain(|_, p| p.block.header.height >= next);
         self.wanted.retain(|_, h| *h >= next);
         self.seen.clear();

@@ -5,7 +5,8 @@
 //! - effects run in the order the core gives them; `PersistSafety` is written synced
 //!   before any later effect, so no signature leaves the node before its record is on disk;
 //! - every input is appended to the write-ahead log before the core sees it, and every
-//!   message the node signed before it is sent; the log is emptied at each decision;
+//!   message the node signed before it is sent; each height has its own log, kept until
+//!   that height's block is stored (a crash between deciding and storing replays it);
 //! - incoming consensus messages are signature-checked here before the core sees them;
 //!   synced blocks are accepted only with a commit certificate of more than 2/3 of the
 //!   current validators that names exactly that block;

@@ -29,6 +29,14 @@ const CANDIDATE_PREFIX: &[u8] = b"cand/";
 fn candidate_key(height: u64, hash: &Hash) -> Vec<u8> {
     [CANDIDATE_PREFIX, &height.to_be_bytes()[..], &hash.0[..]].concat()
 }
+/// The consensus write-ahead log of a height: `wal/` || height (BE).
+const WAL_PREFIX: &[u8] = b"wal/";
+/// Where a single log was kept before logs were kept per height.
+const LEGACY_WAL_KEY: &[u8] = b"wal";
+
+fn wal_key(height: u64) -> Vec<u8> {
+    [WAL_PREFIX, &height.to_be_bytes()[..]].concat()
+}
 pub(super) const CF_TREE_NODES: &str = "tree_nodes";
 pub(super) const CF_TREE_VALUES: &str = "tree_values";
 pub(super) const CF_TREE_STALE: &str = "tree_stale";
@@ -360,10 +368,18 @@ impl Store {
     }
 
     /// Mirrors the consensus write-ahead log of the current height (not synced: the log
-    /// serves liveness after a restart; safety rests on the synced safety record).
+    /// serves liveness after a restart; safety rests on the synced safety record). Each
+    /// height's log has its own key and stays until [`Store::prune_consensus`] after that
+    /// height's block is stored: the core starts the next height's log when it decides,
+    /// before the block is written, and a crash in between must still find the decided
+    /// height's log (its locks and own votes), or a restart of every validator at that
+    /// moment leaves them unable to vote at the height again.
     pub fn put_wal(&self, wal: &Wal) -> Result<(), NodeError> {
-        self.db
-            .put_cf(self.cf(CF_CONSENSUS)?, b"wal", codec::encode(wal))?;
+        self.db.put_cf(
+            self.cf(CF_CONSENSUS)?,
+            wal_key(wal.height),
+            codec::encode(wal),
+        )?;
         Ok(())
     }
 
@@ -406,19 +422,41 @@ impl Store {
     }
 
     /// Forgets the candidates of heights below `height` (they committed or lost).
-    pub fn prune_candidates(&self, height: u64) -> Result<(), NodeError> {
+    /// Forgets the candidate blocks and write-ahead logs of heights below `height` (call
+    /// once the block before `height` is stored).
+    pub fn prune_consensus(&self, height: u64) -> Result<(), NodeError> {
+        let cf = self.cf(CF_CONSENSUS)?;
         let mut batch = WriteBatch::default();
         batch.delete_range_cf(
-            self.cf(CF_CONSENSUS)?,
+            cf,
             candidate_key(0, &Hash::ZERO),
             candidate_key(height, &Hash::ZERO),
         );
+        batch.delete_range_cf(cf, wal_key(0), wal_key(height));
+        batch.delete_cf(cf, LEGACY_WAL_KEY);
         self.db.write(batch)?;
         Ok(())
     }
 
-    pub fn wal(&self) -> Result<Option<Wal>, NodeError> {
-        self.get_decoded(CF_CONSENSUS, b"wal", MAX_BLOCK_BYTES, "consensus wal")
+    /// The write-ahead log of `height`, if one was kept (also from the single log of
+    /// older data directories).
+    pub fn wal(&self, height: u64) -> Result<Option<Wal>, NodeError> {
+        if let Some(wal) = self.get_decoded::<Wal>(
+            CF_CONSENSUS,
+            &wal_key(height),
+            MAX_BLOCK_BYTES,
+            "consensus wal",
+        )? {
+            return Ok(Some(wal));
+        }
+        Ok(self
+            .get_decoded::<Wal>(
+                CF_CONSENSUS,
+                LEGACY_WAL_KEY,
+                MAX_BLOCK_BYTES,
+                "consensus wal",
+            )?
+            .filter(|w| w.height == height))
     }
 
     /// The commit certificate of the block at `height`, if it was committed by consensus.
@@ -561,6 +599,40 @@ mod tests {
             },
             txs: vec![],
         }
+    }
+
+    #[test]
+    fn a_decided_heights_log_outlives_the_next_one_until_pruned() {
+        use kuai_consensus::Input;
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let mut five = Wal::new(5);
+        five.record_input(&Input::Validity {
+            height: 5,
+            value: Hash::ZERO,
+            valid: true,
+        });
+        s.put_wal(&five).unwrap();
+        // The core decided 5 and began 6's log; block 5 is not stored yet.
+        s.put_wal(&Wal::new(6)).unwrap();
+        assert_eq!(s.wal(5).unwrap(), Some(five), "a crash now still replays 5");
+        assert_eq!(s.wal(6).unwrap(), Some(Wal::new(6)));
+        // Block 5 stored: its log goes, 6's stays.
+        s.prune_consensus(6).unwrap();
+        assert_eq!(s.wal(5).unwrap(), None);
+        assert_eq!(s.wal(6).unwrap(), Some(Wal::new(6)));
+        // A data directory from before per-height logs: its single log serves its height.
+        let cf = s.cf(CF_CONSENSUS).unwrap();
+        s.db.put_cf(cf, LEGACY_WAL_KEY, codec::encode(&Wal::new(7)))
+            .unwrap();
+        assert_eq!(s.wal(7).unwrap(), Some(Wal::new(7)));
+        assert_eq!(
+            s.wal(8).unwrap(),
+            None,
+            "a log of another height is not replayed"
+        );
+        s.prune_consensus(8).unwrap();
+        assert_eq!(s.wal(7).unwrap(), None);
     }
 
     #[test]
