@@ -141,9 +141,14 @@ impl Chain {
         self.gossiped.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Peers' gossip not yet verified.
+    pub fn gossip_pool_len(&self) -> usize {
+        self.gossip_pool().len()
+    }
+
     /// Transactions waiting for a block: admitted ones and peers' unverified gossip.
     pub fn pending_len(&self) -> usize {
-        self.mempool_len() + self.gossip_pool().len()
+        self.mempool_len() + self.gossip_pool_len()
     }
 
     /// Takes transactions peer `from` gossiped: what fails the checks that need no

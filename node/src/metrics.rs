@@ -1,5 +1,5 @@
 //! Prometheus metrics at `/metrics`: chain height, consensus round, commit latency,
-//! mempool size, connected peers, dropped p2p messages, rejected consensus messages.
+//! mempool and gossip pool sizes, connected peers, dropped p2p messages, rejected consensus messages.
 
 use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::time::Duration;
@@ -15,6 +15,7 @@ pub struct Metrics {
     pub height: Gauge<i64, AtomicI64>,
     pub round: Gauge<i64, AtomicI64>,
     pub mempool: Gauge<i64, AtomicI64>,
+    pub gossip_pool: Gauge<i64, AtomicI64>,
     pub peers: Gauge<i64, AtomicI64>,
     pub rss_bytes: Gauge<i64, AtomicI64>,
     pub p2p_dropped: Counter<u64, AtomicU64>,
@@ -37,6 +38,7 @@ impl Metrics {
             height: Gauge::default(),
             round: Gauge::default(),
             mempool: Gauge::default(),
+            gossip_pool: Gauge::default(),
             peers: Gauge::default(),
             rss_bytes: Gauge::default(),
             p2p_dropped: Counter::default(),
@@ -61,6 +63,11 @@ impl Metrics {
             "mempool_size",
             "Transactions waiting in the mempool",
             m.mempool.clone(),
+        );
+        registry.register(
+            "gossip_pool_size",
+            "Transactions peers gossiped, held until a batch verifies them",
+            m.gossip_pool.clone(),
         );
         registry.register("peers", "Connected validator peers", m.peers.clone());
         registry.register(

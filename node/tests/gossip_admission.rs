@@ -66,6 +66,7 @@ fn gossip_is_checked_on_arrival_verified_when_building_and_forgers_distrusted() 
         vec![t0.clone(), forged.clone(), t1.clone(), t0.clone()],
     );
     assert_eq!(chain.pending_len(), 3, "held once each");
+    assert_eq!(chain.gossip_pool_len(), 3);
     assert_eq!(chain.mempool_len(), 0, "nothing admitted unverified");
     assert!(chain.pending(&t0.hash()).is_none(), "nor served as pending");
 
