@@ -157,7 +157,7 @@ impl Chain {
     /// [`crate::gossip_pool`]); a waiting proposer wakes. A distrusted peer's gossip is
     /// verified and admitted at once instead. Blocks (call off async tasks).
     pub fn defer_gossiped(&self, from: PublicKey, txs: Vec<SignedTransaction>) {
-        if self.distrusts(&from) {
+        if self.distrusted().contains(&from) {
             let _ = self.submit_many(txs);
             return;
         }
@@ -181,11 +181,8 @@ impl Chain {
         }
     }
 
-    fn distrusts(&self, peer: &PublicKey) -> bool {
-        self.distrusted
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(peer)
+    fn distrusted(&self) -> MutexGuard<'_, HashSet<PublicKey>> {
+        self.distrusted.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Verifies and admits up to `max` gossiped transactions as one batch (with whatever
@@ -199,12 +196,7 @@ impl Chain {
         let results = self.submit_many(txs);
         for (from, r) in senders.iter().zip(&results) {
             if let Err(AdmitError::Invalid(kuai_runtime::RuntimeError::BadSignature { .. })) = r {
-                let newly = self
-                    .distrusted
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(*from);
-                if newly {
+                if self.distrusted().insert(*from) {
                     tracing::warn!(
                         peer = %from,
                         "a peer gossiped a transaction with a bad signature; \

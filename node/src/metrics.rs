@@ -1,5 +1,6 @@
 //! Prometheus metrics at `/metrics`: chain height, consensus round, commit latency,
-//! mempool and gossip pool sizes, connected peers, dropped p2p messages, rejected consensus messages.
+//! mempool and gossip pool sizes, connected peers, dropped p2p messages, rejected
+//! consensus messages.
 
 use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::time::Duration;

@@ -421,7 +421,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Forgets the candidates of heights below `height` (they committed or lost).
     /// Forgets the candidate blocks and write-ahead logs of heights below `height` (call
     /// once the block before `height` is stored).
     pub fn prune_consensus(&self, height: u64) -> Result<(), NodeError> {
@@ -441,22 +440,13 @@ impl Store {
     /// The write-ahead log of `height`, if one was kept (also from the single log of
     /// older data directories).
     pub fn wal(&self, height: u64) -> Result<Option<Wal>, NodeError> {
-        if let Some(wal) = self.get_decoded::<Wal>(
-            CF_CONSENSUS,
-            &wal_key(height),
-            MAX_BLOCK_BYTES,
-            "consensus wal",
-        )? {
-            return Ok(Some(wal));
+        let read = |key: &[u8]| {
+            self.get_decoded::<Wal>(CF_CONSENSUS, key, MAX_BLOCK_BYTES, "consensus wal")
+        };
+        match read(&wal_key(height))? {
+            Some(wal) => Ok(Some(wal)),
+            None => Ok(read(LEGACY_WAL_KEY)?.filter(|w| w.height == height)),
         }
-        Ok(self
-            .get_decoded::<Wal>(
-                CF_CONSENSUS,
-                LEGACY_WAL_KEY,
-                MAX_BLOCK_BYTES,
-                "consensus wal",
-            )?
-            .filter(|w| w.height == height))
     }
 
     /// The commit certificate of the block at `height`, if it was committed by consensus.
