@@ -9,7 +9,8 @@ use kuai_types::codec::{self, MAX_BLOCK_BYTES, MAX_STATE_VALUE_BYTES};
 use kuai_types::genesis::GenesisSpec;
 use kuai_types::{Block, Event, Hash, Receipt};
 use rocksdb::{
-    ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+    ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions, WriteBatch,
+    WriteOptions, DB,
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -81,6 +82,9 @@ pub struct Store {
     /// Candidate blocks were written since the last synced write (see
     /// [`Store::put_candidate`]).
     unsynced_candidates: std::sync::atomic::AtomicBool,
+    /// Consensus records below this height were pruned by this process (see
+    /// [`Store::prune_consensus`]).
+    pruned_below: std::sync::atomic::AtomicU64,
 }
 
 fn block_hash_key(h: &Hash) -> Vec<u8> {
@@ -122,6 +126,7 @@ impl Store {
         Ok(Store {
             db,
             unsynced_candidates: Default::default(),
+            pruned_below: Default::default(),
         })
     }
 
@@ -133,6 +138,7 @@ impl Store {
         Ok(Store {
             db,
             unsynced_candidates: Default::default(),
+            pruned_below: Default::default(),
         })
     }
 
@@ -423,17 +429,43 @@ impl Store {
 
     /// Forgets the candidate blocks and write-ahead logs of heights below `height` (call
     /// once the block before `height` is stored).
+    ///
+    /// Deletes key by key, never by range: this runs at every commit, and RocksDB keeps
+    /// each range tombstone in the memtable and re-fragments them all on reads and on
+    /// recovery, so thousands of overlapping ranges made a restart spend tens of seconds
+    /// and gigabytes replaying its log. The walk starts where the last prune stopped, so
+    /// it does not step over the tombstones of earlier ones.
     pub fn prune_consensus(&self, height: u64) -> Result<(), NodeError> {
+        use std::sync::atomic::Ordering;
+        let from = self.pruned_below.load(Ordering::SeqCst);
+        if height <= from {
+            return Ok(());
+        }
         let cf = self.cf(CF_CONSENSUS)?;
         let mut batch = WriteBatch::default();
-        batch.delete_range_cf(
-            cf,
-            candidate_key(0, &Hash::ZERO),
-            candidate_key(height, &Hash::ZERO),
-        );
-        batch.delete_range_cf(cf, wal_key(0), wal_key(height));
-        batch.delete_cf(cf, LEGACY_WAL_KEY);
+        let ranges = [
+            (
+                candidate_key(from, &Hash::ZERO),
+                candidate_key(height, &Hash::ZERO),
+            ),
+            (wal_key(from), wal_key(height)),
+        ];
+        for (start, end) in ranges {
+            let mut opts = ReadOptions::default();
+            opts.set_iterate_upper_bound(end);
+            let mut it = self.db.raw_iterator_cf_opt(cf, opts);
+            it.seek(&start);
+            while let Some(key) = it.key() {
+                batch.delete_cf(cf, key);
+                it.next();
+            }
+            it.status()?;
+        }
+        if from == 0 {
+            batch.delete_cf(cf, LEGACY_WAL_KEY);
+        }
         self.db.write(batch)?;
+        self.pruned_below.fetch_max(height, Ordering::SeqCst);
         Ok(())
     }
 
@@ -615,6 +647,8 @@ mod tests {
         let cf = s.cf(CF_CONSENSUS).unwrap();
         s.db.put_cf(cf, LEGACY_WAL_KEY, codec::encode(&Wal::new(7)))
             .unwrap();
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.wal(7).unwrap(), Some(Wal::new(7)));
         assert_eq!(
             s.wal(8).unwrap(),
@@ -623,6 +657,52 @@ mod tests {
         );
         s.prune_consensus(8).unwrap();
         assert_eq!(s.wal(7).unwrap(), None);
+    }
+
+    /// Pruning at every commit must not pile up range tombstones: RocksDB replays and
+    /// re-fragments them all when it reopens, and 5,000 heights' worth made a restarted
+    /// validator spend over 20 s and 5 GiB before it answered.
+    #[test]
+    fn pruning_every_height_deletes_point_keys_and_reopens_whole() {
+        const HEIGHTS: u64 = 3_000;
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            for h in 1..=HEIGHTS {
+                s.put_candidate(&Hash([h as u8; 32]), &block(h)).unwrap();
+                s.put_wal(&Wal::new(h)).unwrap();
+                s.prune_consensus(h).unwrap(); // the block before h is stored
+            }
+            let cf = s.cf(CF_CONSENSUS).unwrap();
+            let deletes =
+                s.db.property_int_value_cf(cf, "rocksdb.num-deletes-active-mem-table")
+                    .unwrap()
+                    .unwrap();
+            // Range tombstones are not counted here; one point delete per record is.
+            assert!(
+                deletes >= 2 * (HEIGHTS - 1),
+                "{deletes} point deletes for {} pruned records",
+                2 * (HEIGHTS - 1)
+            );
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.wal(HEIGHTS - 1).unwrap(), None);
+        assert_eq!(s.wal(HEIGHTS).unwrap(), Some(Wal::new(HEIGHTS)));
+        let left: Vec<u64> = s
+            .candidates(0)
+            .unwrap()
+            .iter()
+            .map(|b| b.header.height)
+            .collect();
+        assert_eq!(
+            left,
+            vec![HEIGHTS],
+            "only the height in progress keeps its candidate"
+        );
+        // A new process walks from the first height again and finds nothing left to do.
+        s.prune_consensus(HEIGHTS + 1).unwrap();
+        assert!(s.candidates(0).unwrap().is_empty());
+        assert_eq!(s.wal(HEIGHTS).unwrap(), None);
     }
 
     #[test]
