@@ -51,6 +51,12 @@ pub struct Chain {
     /// Signalled when transactions enter the mempool or the gossip pool (a waiting
     /// proposer builds at once).
     admitted: tokio::sync::Notify,
+    /// Counts arrivals of new transactions: client submissions admitted and peers'
+    /// gossip taken into the gossip pool, not gossip moving on into the mempool when a
+    /// block is built. A proposer whose last block found nothing ready to run (say, a
+    /// transaction whose nonce predecessor never came) waits for this to change rather
+    /// than build empty blocks back to back (see [`Chain::arrivals`]).
+    arrivals: std::sync::atomic::AtomicU64,
     /// Concurrent submissions, verified together in one signature batch.
     admission: Combiner<SignedTransaction, Result<Hash, AdmitError>>,
 }
@@ -95,6 +101,7 @@ impl Chain {
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
+            arrivals: Default::default(),
             admission: Combiner::new(MAX_ADMISSION_BATCH),
         })
     }
@@ -177,6 +184,7 @@ impl Chain {
                 .collect()
         };
         if self.gossip_pool().add(from, fresh) > 0 {
+            self.count_arrival();
             self.admitted.notify_one();
         }
     }
@@ -193,7 +201,7 @@ impl Chain {
             return;
         }
         let (senders, txs): (Vec<PublicKey>, Vec<SignedTransaction>) = held.into_iter().unzip();
-        let results = self.submit_many(txs);
+        let results = self.admit_batch(txs);
         for (from, r) in senders.iter().zip(&results) {
             if let Err(AdmitError::Invalid(kuai_runtime::RuntimeError::BadSignature { .. })) = r {
                 if self.distrusted().insert(*from) {
@@ -229,7 +237,28 @@ impl Chain {
     /// it), then each is admitted in order. Blocks until this call's transactions are
     /// through.
     pub fn submit_many(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
+        let results = self.admit_batch(txs);
+        if results.iter().any(Result::is_ok) {
+            self.count_arrival();
+        }
+        results
+    }
+
+    fn admit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
         self.admission.run(txs, |all| self.verify_and_admit(all))
+    }
+
+    /// How many times new transactions arrived (a client's admitted, or a peer's taken
+    /// into the gossip pool) since the chain opened. Unchanged across a block build that
+    /// found nothing ready means building again would find nothing either, until a
+    /// commit of a missing predecessor, which comes with its gossip, or a new arrival.
+    pub fn arrivals(&self) -> u64 {
+        self.arrivals.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn count_arrival(&self) {
+        self.arrivals
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn verify_and_admit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {

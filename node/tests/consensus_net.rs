@@ -341,3 +341,59 @@ async fn the_whole_consortium_crashing_at_once_resumes() {
         }
     }
 }
+
+/// A transaction that cannot run yet (its signer's previous nonce never arrived) waits
+/// in the mempool without making the validators build a block every block interval:
+/// once a proposer's block left it out, it counts as waiting again only when something
+/// new arrives, so the chain grows at the empty-block interval. When the missing
+/// transaction comes, both commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_waiting_for_its_predecessor_does_not_spin_out_empty_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    common::testnet(dir, 4, "kuai-bft-gap");
+    let nodes: Vec<NodeProc> = (0..4)
+        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
+        .collect();
+    let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url).unwrap()).collect();
+    let mut health = TxBuilder::for_key(&clients[0], key(dir, "health-cdo"))
+        .await
+        .unwrap();
+    // Reach a running chain first (the testnet commits its first blocks at once).
+    let warm = clients[0]
+        .submit_and_wait(&health.set_approval_threshold(2), WAIT)
+        .await
+        .unwrap();
+    for c in &clients {
+        wait_height(c, warm.height, WAIT).await;
+    }
+    let (first, second) = (
+        health.set_approval_threshold(1),
+        health.set_approval_threshold(2),
+    );
+    let second_hash = clients[0].submit(&second).await.unwrap();
+    // Let it reach every mempool and every proposer build around it once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = height(&clients[0]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let grown = height(&clients[0]).await - before;
+    // The empty-block interval is 1 s (3 blocks, give or take a round); the block
+    // interval is a few milliseconds, so blocks for a stuck transaction would be
+    // hundreds.
+    assert!(
+        grown <= 6,
+        "{grown} blocks in 3 s while only a transaction that cannot run waited"
+    );
+    assert_eq!(
+        clients[0].tx(&second_hash).await.unwrap().status,
+        kuai_client::types::api::TxState::Pending,
+        "the transaction waits for its predecessor"
+    );
+    // The predecessor arrives (at another node): both commit.
+    let r1 = clients[2].submit_and_wait(&first, WAIT).await.unwrap();
+    let r2 = clients[0]
+        .wait_for_commit(&second_hash, WAIT)
+        .await
+        .unwrap();
+    assert!(r1.is_success() && r2.is_success(), "{r1:?} {r2:?}");
+}
