@@ -198,7 +198,6 @@ pub mod seeds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     type Target = (&'static str, fn(&[u8]), fn() -> Vec<Vec<u8>>);
 
@@ -233,9 +232,20 @@ mod tests {
         }
     }
 
+    /// The seed corpus of this checkout: the package directory cargo gives the test when
+    /// it runs it, not the one baked in at build time (a test binary reused from a target
+    /// directory shared with another checkout must read this checkout's files).
+    fn corpus_root() -> std::path::PathBuf {
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+            .join("corpus")
+    }
+
     #[test]
     fn corpus_files_run() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let root = corpus_root();
+        assert!(root.is_dir(), "{} is missing", root.display());
         for (name, check, _) in TARGETS {
             let Ok(dir) = std::fs::read_dir(root.join(name)) else {
                 continue;
@@ -249,7 +259,7 @@ mod tests {
     #[test]
     #[ignore = "rewrites the seed corpus"]
     fn write_seeds() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let root = corpus_root();
         for (name, _, seeds) in TARGETS {
             let dir = root.join(name);
             std::fs::create_dir_all(&dir).unwrap();

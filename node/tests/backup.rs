@@ -33,7 +33,7 @@ async fn wait_height(c: &Client, h: u64) {
 }
 
 fn run(args: &[&str], paths: &[&Path]) -> (bool, String) {
-    let mut cmd = Command::new(common::BIN);
+    let mut cmd = Command::new(&*common::BIN);
     let mut p = paths.iter();
     for a in args {
         if *a == "{}" {

@@ -279,7 +279,7 @@ district = "required"
     ));
 
     // The CLI, as a separate process, when it is built next to kuai-node.
-    let cli = Path::new(BIN).with_file_name("kuai");
+    let cli = BIN.with_file_name("kuai");
     let mut used = 100;
     if cli.exists() {
         let out_file = dir.join("civil.csv");

@@ -11,10 +11,9 @@ use kuai_runtime::contracts::{call, check_code, Storage};
 use kuai_types::Hash;
 
 fn wasm(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../contracts/wasm/{name}.wasm",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // The package directory at run time, not at build time (see tests/policies.rs).
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{dir}/../contracts/wasm/{name}.wasm");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -9,10 +9,11 @@ use kuai_contract_abi::{
 use kuai_runtime::contracts::{call, check_code, CallOutcome, Storage};
 
 fn wasm(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../contracts/wasm/{name}.wasm",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // The package directory cargo gives the test when it runs it, not the one baked in
+    // at build time (a binary reused from a target directory shared with another
+    // checkout must read this checkout's files).
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let path = format!("{dir}/../contracts/wasm/{name}.wasm");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

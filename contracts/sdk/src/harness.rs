@@ -6,6 +6,7 @@
 //! - [`check_code`]: what the host refuses at upload, with its reason.
 //! - [`WasmContract`]: calls a module through the host, with a [`MockHost`]'s storage
 //!   going in and the storage and events it leaves coming back.
+//! - [`committed_wasm`]: where the checkout's committed builds are.
 //! - [`assert_same_as_native`]: the same inputs through the policy's Rust functions and
 //!   through its built module must give the same outcomes, events and storage; so a
 //!   committed `.wasm` that no longer matches its source fails the policy's tests.
@@ -117,4 +118,20 @@ pub fn assert_same_as_native<C>(
             );
         }
     }
+}
+
+/// `contracts/wasm/<file>` of the checkout the test runs in. Found from the package
+/// directory cargo names when it *runs* the test, walking up to the directory holding
+/// `contracts/wasm`, not from the one baked in at build time: a test binary reused from
+/// a target directory shared with another checkout (CI's fresh clone) must read this
+/// checkout's files, not those of a clone that may be gone.
+pub fn committed_wasm(file: &str) -> std::path::PathBuf {
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let root = start
+        .ancestors()
+        .find(|d| d.join("contracts/wasm").is_dir())
+        .unwrap_or(&start);
+    root.join("contracts/wasm").join(file)
 }

@@ -4,7 +4,6 @@
 
 use kuai_contract_sdk::harness::{check_code, WasmContract};
 use kuai_contract_sdk::MockHost;
-use std::path::Path;
 
 #[test]
 fn the_upload_check_is_the_hosts() {
@@ -25,7 +24,7 @@ fn the_upload_check_is_the_hosts() {
 
 #[test]
 fn every_committed_contract_passes_and_runs() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm");
+    let dir = kuai_contract_sdk::harness::committed_wasm("");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

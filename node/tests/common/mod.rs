@@ -11,11 +11,25 @@ use std::time::Duration;
 
 use kuai_client::{keyfile, Keypair};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_kuai-node");
+/// The `kuai-node` binary: the one cargo built for this test, or, when this test binary
+/// was reused from a target directory another checkout built (and the path baked in is
+/// gone), the one beside it in the same target directory.
+pub static BIN: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| {
+    let baked = PathBuf::from(env!("CARGO_BIN_EXE_kuai-node"));
+    if baked.exists() {
+        return baked;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/<test> -> target/<profile>/kuai-node
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("kuai-node"))
+        .unwrap_or(baked)
+});
 
 /// `kuai-node init` with the dev template on an OS-chosen port.
 pub fn init(dir: &Path, chain_id: &str) {
-    let out = Command::new(BIN)
+    let out = Command::new(&*BIN)
         .args(["init", "--dir"])
         .arg(dir)
         .args(["--api", "127.0.0.1:0", "--chain-id", chain_id])
@@ -51,7 +65,7 @@ impl NodeProc {
             .append(true)
             .open(dir.join("node.log"))
             .expect("open log");
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(&*BIN)
             .arg("run")
             .arg("--config")
             .arg(config)
@@ -122,7 +136,7 @@ fn rand_u16() -> u16 {
 pub fn testnet(dir: &Path, n: usize, chain_id: &str) {
     let api = free_base(n as u16);
     let p2p = free_base(n as u16 + 1);
-    let out = std::process::Command::new(BIN)
+    let out = std::process::Command::new(&*BIN)
         .args([
             "testnet",
             "--validators",
@@ -147,7 +161,7 @@ pub fn testnet(dir: &Path, n: usize, chain_id: &str) {
 
 /// The `kuai` CLI next to `kuai-node` (built by scripts/test.sh; built here if missing).
 pub fn kuai_bin() -> std::path::PathBuf {
-    let path = std::path::Path::new(BIN).with_file_name("kuai");
+    let path = BIN.with_file_name("kuai");
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
@@ -241,6 +255,10 @@ pub async fn approve_code(
 
 /// A committed build of a sample policy contract (`contracts/wasm/NAME.wasm`).
 pub fn policy_wasm(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../contracts/wasm/{name}.wasm"));
+    // The package directory at run time, not at build time (see [`BIN`]).
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let path = dir.join(format!("../contracts/wasm/{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -5,7 +5,9 @@ use kuai_contract_sdk::harness::{assert_same_as_native, WasmContract};
 use kuai_contract_sdk::{sample_input, MockHost, PolicyInput};
 use kuai_policy_allow_list::{decide, init};
 
-const WASM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wasm/allow_list.wasm");
+fn wasm() -> std::path::PathBuf {
+    kuai_contract_sdk::harness::committed_wasm("allow_list.wasm")
+}
 
 fn with(f: impl FnOnce(&mut PolicyInput)) -> PolicyInput {
     let mut input = sample_input();
@@ -15,7 +17,7 @@ fn with(f: impl FnOnce(&mut PolicyInput)) -> PolicyInput {
 
 #[test]
 fn committed_build_matches_source() {
-    let contract = WasmContract::load(WASM).unwrap();
+    let contract = WasmContract::load(wasm()).unwrap();
     let inputs = vec![
         sample_input(),
         with(|i| i.request.raw_fields = vec!["name".into()]),
@@ -50,7 +52,7 @@ fn committed_build_matches_source() {
 
 #[test]
 fn garbage_input_aborts_with_the_panic_message() {
-    let contract = WasmContract::load(WASM).unwrap();
+    let contract = WasmContract::load(wasm()).unwrap();
     let err = contract
         .call(&mut MockHost::new(), "kuai_decide", &[0xff; 3])
         .unwrap_err();

@@ -6,10 +6,9 @@ use kuai_contract_sdk::harness::{assert_same_as_native, WasmContract};
 use kuai_contract_sdk::{sample_input, Field, PolicyInput};
 use kuai_policy_masking_required::{decide, init};
 
-const WASM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../wasm/masking_required.wasm"
-);
+fn wasm() -> std::path::PathBuf {
+    kuai_contract_sdk::harness::committed_wasm("masking_required.wasm")
+}
 
 fn with(f: impl FnOnce(&mut PolicyInput)) -> PolicyInput {
     let mut input = sample_input();
@@ -19,7 +18,7 @@ fn with(f: impl FnOnce(&mut PolicyInput)) -> PolicyInput {
 
 #[test]
 fn committed_build_matches_source() {
-    let contract = WasmContract::load(WASM).unwrap();
+    let contract = WasmContract::load(wasm()).unwrap();
     let unmasked = |i: &mut PolicyInput| {
         i.entry.fields.push(Field {
             name: "diagnosis".into(),

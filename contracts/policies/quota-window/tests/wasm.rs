@@ -5,7 +5,9 @@ use kuai_contract_sdk::harness::{assert_same_as_native, WasmContract};
 use kuai_contract_sdk::{sample_input, PolicyInput};
 use kuai_policy_quota_window::{decide, init};
 
-const WASM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wasm/quota_window.wasm");
+fn wasm() -> std::path::PathBuf {
+    kuai_contract_sdk::harness::committed_wasm("quota_window.wasm")
+}
 const HOUR: u64 = 3_600_000;
 
 /// The sample request `hours` after 2025-03-03 10:00 China time, from `org`.
@@ -18,7 +20,7 @@ fn at(hours: u64, org: &str) -> PolicyInput {
 
 #[test]
 fn committed_build_matches_source() {
-    let contract = WasmContract::load(WASM).unwrap();
+    let contract = WasmContract::load(wasm()).unwrap();
     let (a, b) = ("11520100MB1742286U", "11520100MB01377292");
     // Same day, two organizations, past the limit; late evening; the next days.
     let mut inputs = vec![at(0, a), at(1, a), at(2, b), at(3, a), at(9, a), at(13, a)];
