@@ -143,7 +143,14 @@ pub fn spawn(
         .map_err(|e| NodeError::P2p(e.to_string()))?
         .with_behaviour(|_| behaviour)
         .map_err(|e| NodeError::P2p(e.to_string()))?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(24 * 3600)))
+        .with_swarm_config(|c| {
+            c.with_idle_connection_timeout(Duration::from_secs(24 * 3600))
+                // Every message is a request on a new stream. With multistream-select
+                // `V1` the dialer waits for the listener to confirm the protocol before
+                // sending it: a round trip per message. Peers speak exactly one
+                // protocol, so `V1Lazy` sends the proposal and the request together.
+                .with_substream_upgrade_protocol_override(libp2p::core::upgrade::Version::V1Lazy)
+        })
         .build();
     swarm
         .listen_on(cfg.listen.clone())
