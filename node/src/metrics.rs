@@ -1,6 +1,6 @@
 //! Prometheus metrics at `/metrics`: chain height, consensus round, commit latency,
-//! mempool and gossip pool sizes, connected peers, dropped p2p messages, rejected
-//! consensus messages.
+//! mempool and gossip pool sizes, connected peers, dropped p2p messages, gossip a slow
+//! peer's full queue left unsent, rejected consensus messages.
 
 use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::time::Duration;
@@ -20,6 +20,7 @@ pub struct Metrics {
     pub peers: Gauge<i64, AtomicI64>,
     pub rss_bytes: Gauge<i64, AtomicI64>,
     pub p2p_dropped: Counter<u64, AtomicU64>,
+    pub gossip_overflow: Counter<u64, AtomicU64>,
     pub consensus_rejected: Counter<u64, AtomicU64>,
     pub committed_txs: Counter<u64, AtomicU64>,
     /// Seconds from one commit to the next.
@@ -43,6 +44,7 @@ impl Metrics {
             peers: Gauge::default(),
             rss_bytes: Gauge::default(),
             p2p_dropped: Counter::default(),
+            gossip_overflow: Counter::default(),
             consensus_rejected: Counter::default(),
             committed_txs: Counter::default(),
             commit_interval: Histogram::new([
@@ -80,6 +82,11 @@ impl Metrics {
             "p2p_dropped",
             "Refused connections and messages from outside the validator set",
             m.p2p_dropped.clone(),
+        );
+        registry.register(
+            "gossip_overflow",
+            "Gossip messages not sent because a peer's queue was full",
+            m.gossip_overflow.clone(),
         );
         registry.register(
             "consensus_rejected",

@@ -103,16 +103,24 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
             let validators = chain.validators()?;
             let (net, events) =
                 p2p::spawn(&key, network_config(p2p_cfg, &validators)?, chain.clone())?;
-            let (peers, dropped, m) = (net.peers.clone(), net.dropped.clone(), metrics.clone());
+            let (peers, dropped, overflow, m) = (
+                net.peers.clone(),
+                net.dropped.clone(),
+                net.overflow.clone(),
+                metrics.clone(),
+            );
             tokio::spawn(async move {
-                let mut seen = 0;
+                use std::sync::atomic::Ordering::Relaxed;
+                let (mut seen_dropped, mut seen_overflow) = (0, 0);
                 loop {
                     tokio::time::sleep(Duration::from_millis(500)).await;
-                    m.peers
-                        .set(peers.load(std::sync::atomic::Ordering::Relaxed) as i64);
-                    let d = dropped.load(std::sync::atomic::Ordering::Relaxed);
-                    m.p2p_dropped.inc_by(d - seen);
-                    seen = d;
+                    m.peers.set(peers.load(Relaxed) as i64);
+                    let d = dropped.load(Relaxed);
+                    m.p2p_dropped.inc_by(d - seen_dropped);
+                    seen_dropped = d;
+                    let o = overflow.load(Relaxed);
+                    m.gossip_overflow.inc_by(o - seen_overflow);
+                    seen_overflow = o;
                 }
             });
             let gossip = {

@@ -1,5 +1,7 @@
-//! The libp2p swarm: TCP, noise (authenticated, encrypted), yamux; one request-response
-//! protocol ([`super::wire`]) for gossip and block sync.
+//! The libp2p swarm: TCP, noise (authenticated, encrypted), yamux; gossip over one
+//! long-lived stream per peer ([`super::gossip_stream`]), and one request-response
+//! protocol ([`super::wire`]) for block sync (and for gossip to and from peers that do
+//! not speak the stream protocol yet).
 //!
 //! Rules:
 //! - a node's libp2p identity is its validator key, so a peer id names a validator;
@@ -11,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -21,6 +23,7 @@ use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{allow_block_list, noise, tcp, yamux, Multiaddr, PeerId, Swarm, SwarmBuilder};
 use tokio::sync::mpsc;
 
+use super::gossip_stream::{self, Frame, WriterExit};
 use super::wire::{Gossip, Request, Response, WireCodec, PROTOCOL, SYNC_BATCH};
 use crate::chain::Chain;
 use crate::error::NodeError;
@@ -41,6 +44,7 @@ fn identity(key: &Keypair) -> Result<libp2p::identity::Keypair, NodeError> {
 struct Behaviour {
     allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
     wire: request_response::Behaviour<WireCodec>,
+    streams: libp2p_stream::Behaviour,
 }
 
 /// Where this node listens and which validators it talks to.
@@ -92,6 +96,8 @@ pub struct NetworkHandle {
     pub peers: Arc<AtomicUsize>,
     /// Refused connections and messages from outside the set.
     pub dropped: Arc<AtomicU64>,
+    /// Gossip messages not sent because a peer's queue was full.
+    pub overflow: Arc<AtomicU64>,
 }
 
 impl NetworkHandle {
@@ -129,9 +135,12 @@ pub fn spawn(
             .with_request_timeout(Duration::from_secs(30))
             .with_max_concurrent_streams(1024),
     );
+    let streams = libp2p_stream::Behaviour::new();
+    let control = streams.new_control();
     let behaviour = Behaviour {
         allowed: allowed_peers,
         wire,
+        streams,
     };
     let mut swarm = SwarmBuilder::with_existing_identity(identity(key)?)
         .with_tokio()
@@ -161,17 +170,31 @@ pub fn spawn(
         commands: cmd_tx,
         peers: Arc::new(AtomicUsize::new(0)),
         dropped: Arc::new(AtomicU64::new(0)),
+        overflow: Arc::new(AtomicU64::new(0)),
     };
+    let shared_peers = Arc::new(RwLock::new(by_peer.clone()));
+    gossip_stream::spawn_reader(
+        control.clone(),
+        shared_peers.clone(),
+        ev_tx.clone(),
+        handle.dropped.clone(),
+    )?;
+    let (exit_tx, exit_rx) = mpsc::unbounded_channel();
     let task = Task {
         swarm,
         by_peer,
+        shared_peers,
         dial: cfg.peers,
         connected: HashSet::new(),
         events: ev_tx,
         handle: handle.clone(),
         chain,
+        control,
+        writers: HashMap::new(),
+        legacy: HashSet::new(),
+        exit_tx,
     };
-    tokio::spawn(task.run(cmd_rx));
+    tokio::spawn(task.run(cmd_rx, exit_rx));
     Ok((handle, ev_rx))
 }
 
@@ -183,14 +206,31 @@ struct Task {
     events: mpsc::UnboundedSender<NetEvent>,
     handle: NetworkHandle,
     chain: Arc<Chain>,
+    /// The validator set's peer ids and keys, as the gossip stream readers see them.
+    shared_peers: Arc<RwLock<HashMap<PeerId, PublicKey>>>,
+    control: libp2p_stream::Control,
+    /// Each connected peer's gossip stream queue.
+    writers: HashMap<PeerId, mpsc::Sender<Frame>>,
+    /// Connected peers that do not speak the gossip stream protocol: gossip goes to them
+    /// as requests.
+    legacy: HashSet<PeerId>,
+    exit_tx: mpsc::UnboundedSender<WriterExit>,
 }
 
 impl Task {
-    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut exits: mpsc::UnboundedReceiver<WriterExit>,
+    ) {
         let mut redial = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 _ = redial.tick() => self.redial(),
+                Some(WriterExit::Unsupported(peer)) = exits.recv() => {
+                    self.writers.remove(&peer);
+                    self.legacy.insert(peer);
+                }
                 cmd = commands.recv() => match cmd {
                     Some(c) => self.command(c),
                     None => return,
@@ -214,14 +254,7 @@ impl Task {
 
     fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::Broadcast(g) => {
-                for peer in self.connected.clone() {
-                    self.swarm
-                        .behaviour_mut()
-                        .wire
-                        .send_request(&peer, Request::Gossip(g.clone()));
-                }
-            }
+            Command::Broadcast(g) => self.broadcast(g),
             Command::SetAllowed(keys) => {
                 let new: HashMap<PeerId, PublicKey> = keys
                     .iter()
@@ -231,10 +264,12 @@ impl Task {
                     self.swarm.behaviour_mut().allowed.disallow_peer(*old_peer);
                     let _ = self.swarm.disconnect_peer_id(*old_peer);
                     self.connected.remove(old_peer);
+                    self.writers.remove(old_peer);
                 }
                 for p in new.keys() {
                     self.swarm.behaviour_mut().allowed.allow_peer(*p);
                 }
+                *self.shared_peers.write().unwrap_or_else(|p| p.into_inner()) = new.clone();
                 self.by_peer = new;
                 self.handle
                     .peers
@@ -262,11 +297,49 @@ impl Task {
         }
     }
 
+    /// Sends a message to every connected peer: encoded once onto each peer's gossip
+    /// stream queue (a full queue drops it and counts it), or as a request to a peer that
+    /// does not speak the stream protocol.
+    fn broadcast(&mut self, g: Gossip) {
+        let frame = gossip_stream::frame(&g);
+        for peer in self.connected.clone() {
+            if self.legacy.contains(&peer) {
+                self.swarm
+                    .behaviour_mut()
+                    .wire
+                    .send_request(&peer, Request::Gossip(g.clone()));
+                continue;
+            }
+            let Some(queue) = self.writers.get(&peer) else {
+                continue;
+            };
+            match queue.try_send(frame.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    if self.handle.overflow.fetch_add(1, Ordering::Relaxed) % 1000 == 0 {
+                        tracing::warn!(%peer, "a peer's gossip queue is full; dropping gossip");
+                    }
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.writers.remove(&peer);
+                }
+            }
+        }
+    }
+
     fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, .. } => {
                 if let Some(key) = self.by_peer.get(&peer_id) {
                     if self.connected.insert(peer_id) {
+                        self.writers.insert(
+                            peer_id,
+                            gossip_stream::spawn_writer(
+                                self.control.clone(),
+                                peer_id,
+                                self.exit_tx.clone(),
+                            ),
+                        );
                         self.handle
                             .peers
                             .store(self.connected.len(), Ordering::Relaxed);
@@ -280,6 +353,10 @@ impl Task {
                 ..
             } => {
                 self.connected.remove(&peer_id);
+                // The writer ends; a reconnected peer (upgraded, maybe) is asked for the
+                // stream protocol again.
+                self.writers.remove(&peer_id);
+                self.legacy.remove(&peer_id);
                 self.handle
                     .peers
                     .store(self.connected.len(), Ordering::Relaxed);
