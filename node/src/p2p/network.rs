@@ -316,7 +316,12 @@ impl Task {
             match queue.try_send(frame.clone()) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    if self.handle.overflow.fetch_add(1, Ordering::Relaxed) % 1000 == 0 {
+                    if self
+                        .handle
+                        .overflow
+                        .fetch_add(1, Ordering::Relaxed)
+                        .is_multiple_of(1000)
+                    {
                         tracing::warn!(%peer, "a peer's gossip queue is full; dropping gossip");
                     }
                 }
