@@ -167,9 +167,9 @@ fn key_of(allowed: &RwLock<HashMap<PeerId, PublicKey>>, peer: &PeerId) -> Option
         .copied()
 }
 
-async fn read_loop(
+async fn read_loop<S: futures::AsyncRead + Unpin>(
     peer: PeerId,
-    stream: libp2p::Stream,
+    stream: S,
     allowed: Arc<RwLock<HashMap<PeerId, PublicKey>>>,
     events: mpsc::UnboundedSender<NetEvent>,
     dropped: Arc<AtomicU64>,
@@ -237,5 +237,78 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(decode(&f[4..f.len() - 1]).is_err(), "a cut body is refused");
+    }
+
+    fn txs_frame(nonce: u64) -> Frame {
+        let key = Keypair::from_seed("reader");
+        frame(&Gossip::Txs(vec![Transaction {
+            chain_id: "t".into(),
+            signer: key.public(),
+            nonce,
+            payload: Payload::SetApprovalThreshold(kuai_types::payload::SetApprovalThreshold {
+                threshold: 1,
+            }),
+        }
+        .sign(&key)]))
+    }
+
+    /// Reads `bytes` as one inbound stream from `peer`; returns the nonces of the
+    /// transactions handed on, in order, and how many things were dropped.
+    async fn read_all(bytes: Vec<u8>, peer: PeerId, allowed: Vec<PeerId>) -> (Vec<u64>, u64) {
+        let key = Keypair::from_seed("sender").public();
+        let allowed = Arc::new(RwLock::new(allowed.into_iter().map(|p| (p, key)).collect()));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let dropped = Arc::new(AtomicU64::new(0));
+        read_loop(
+            peer,
+            futures::io::Cursor::new(bytes),
+            allowed,
+            tx,
+            dropped.clone(),
+        )
+        .await;
+        let mut nonces = Vec::new();
+        while let Ok(NetEvent::Gossip { from, gossip }) = rx.try_recv() {
+            assert_eq!(from, key);
+            if let Gossip::Txs(txs) = gossip {
+                nonces.extend(txs.iter().map(|t| t.tx.nonce));
+            }
+        }
+        (nonces, dropped.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn a_stream_carries_frames_in_order_and_ends_at_the_first_bad_one() {
+        let peer = PeerId::random();
+        let mut bytes = Vec::new();
+        for n in 0..3 {
+            bytes.extend_from_slice(&txs_frame(n));
+        }
+        assert_eq!(
+            read_all(bytes.clone(), peer, vec![peer]).await,
+            (vec![0, 1, 2], 0)
+        );
+
+        // A frame that claims more than the limit ends the stream before it is read.
+        let mut oversize = bytes.clone();
+        oversize.extend_from_slice(&((MAX_REQUEST_BYTES + 1) as u32).to_le_bytes());
+        oversize.extend_from_slice(&txs_frame(9));
+        assert_eq!(
+            read_all(oversize, peer, vec![peer]).await,
+            (vec![0, 1, 2], 1)
+        );
+
+        // Garbage of a plausible length: refused, nothing after it is read.
+        let mut garbage = txs_frame(0).to_vec();
+        garbage.extend_from_slice(&8u32.to_le_bytes());
+        garbage.extend_from_slice(&[0xff; 8]);
+        garbage.extend_from_slice(&txs_frame(1));
+        assert_eq!(read_all(garbage, peer, vec![peer]).await, (vec![0], 1));
+
+        // A peer outside the validator set gets nothing through.
+        assert_eq!(
+            read_all(bytes, peer, vec![PeerId::random()]).await,
+            (vec![], 1)
+        );
     }
 }
