@@ -48,6 +48,8 @@ pub struct Chain {
     head: RwLock<Head>,
     /// Blocks whose state roots stay provable (0: all).
     state_history: std::sync::atomic::AtomicU64,
+    /// Milliseconds of block time a transaction may wait in the mempool (0: no limit).
+    mempool_ttl_ms: std::sync::atomic::AtomicU64,
     /// Signalled when transactions enter the mempool or the gossip pool (a waiting
     /// proposer builds at once).
     admitted: tokio::sync::Notify,
@@ -100,6 +102,7 @@ impl Chain {
             distrusted: Mutex::new(HashSet::new()),
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
+            mempool_ttl_ms: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
             arrivals: Default::default(),
             admission: Combiner::new(MAX_ADMISSION_BATCH),
@@ -111,6 +114,15 @@ impl Chain {
     pub fn set_state_history(&self, blocks: Option<u64>) {
         self.state_history
             .store(blocks.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Drop transactions that waited in the mempool longer than `ttl` of block time
+    /// (checked at each commit); `None` keeps them until they run.
+    pub fn set_mempool_ttl(&self, ttl: Option<std::time::Duration>) {
+        let ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64);
+        self.mempool_ttl_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+        self.pool().expire(self.head().time_ms, 0);
     }
 
     pub fn store(&self) -> &Store {
@@ -428,7 +440,21 @@ impl Chain {
             self.store.prune_tree(head.height - window)?;
         }
         let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
-        self.pool().remove(&hashes);
+        let ttl = self
+            .mempool_ttl_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let expired = {
+            let mut pool = self.pool();
+            pool.remove(&hashes);
+            pool.expire(head.time_ms, ttl)
+        };
+        if !expired.is_empty() {
+            tracing::info!(
+                count = expired.len(),
+                ttl_secs = ttl / 1000,
+                "dropped transactions that waited in the mempool past its time to live"
+            );
+        }
         self.gossip_pool().remove(&hashes);
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
         let rejected = p

@@ -111,11 +111,22 @@ impl Default for ProducerConfig {
 #[serde(deny_unknown_fields)]
 pub struct MempoolConfig {
     pub capacity: usize,
+    /// Seconds of block time a transaction may wait before it is dropped (one that can
+    /// never run must not hold a slot for ever); 0: never.
+    #[serde(default = "default_mempool_ttl_secs")]
+    pub ttl_secs: u64,
+}
+
+fn default_mempool_ttl_secs() -> u64 {
+    600
 }
 
 impl Default for MempoolConfig {
     fn default() -> Self {
-        MempoolConfig { capacity: 100_000 }
+        MempoolConfig {
+            capacity: 100_000,
+            ttl_secs: default_mempool_ttl_secs(),
+        }
     }
 }
 

@@ -11,7 +11,11 @@
 //! - a nonce more than [`MAX_NONCE_AHEAD`] beyond the signer's next is refused, so one
 //!   signer cannot fill the pool with transactions that can never run;
 //! - [`Mempool::reap`] hands out transactions in arrival order, per signer in nonce order,
-//!   skipping ones whose predecessors are missing.
+//!   skipping ones whose predecessors are missing;
+//! - a transaction still here a time-to-live after it was admitted, by block time, is
+//!   dropped ([`Mempool::expire`]): one that can never run (its nonce predecessor never
+//!   came, or was lost with a crashed node) must not hold a slot for ever. A client
+//!   resubmits what expired; a transaction that can run is in a block long before.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -42,8 +46,11 @@ pub enum AdmitError {
 pub struct Mempool {
     capacity: usize,
     txs: HashMap<Hash, SignedTransaction>,
-    order: VecDeque<Hash>,
+    /// Ids in arrival order, with the block time (ms) of the head when each arrived.
+    order: VecDeque<(Hash, u64)>,
     pending_nonces: HashSet<(PublicKey, u64)>,
+    /// The head's block time as of the last [`Mempool::expire`].
+    now_ms: u64,
 }
 
 fn next_nonce(state: &dyn StateRead, signer: &PublicKey) -> Result<u64, RuntimeError> {
@@ -59,6 +66,7 @@ impl Mempool {
             txs: HashMap::new(),
             order: VecDeque::new(),
             pending_nonces: HashSet::new(),
+            now_ms: 0,
         }
     }
 
@@ -133,7 +141,7 @@ impl Mempool {
             });
         }
         self.pending_nonces.insert((signer, stx.tx.nonce));
-        self.order.push_back(hash);
+        self.order.push_back((hash, self.now_ms));
         self.txs.insert(hash, stx);
         Ok(hash)
     }
@@ -153,7 +161,7 @@ impl Mempool {
         // common case without quadratic work on a large pool.
         for _pass in 0..4 {
             let before = picked.len();
-            for hash in &self.order {
+            for (hash, _) in &self.order {
                 if picked.len() >= max {
                     break;
                 }
@@ -197,7 +205,28 @@ impl Mempool {
                 self.pending_nonces.remove(&(stx.tx.signer, stx.tx.nonce));
             }
         }
-        self.order.retain(|h| !gone.contains(h));
+        self.order.retain(|(h, _)| !gone.contains(h));
+    }
+
+    /// Sets the block time to `now_ms` (the new head's) and drops the transactions
+    /// admitted more than `ttl_ms` before it (`ttl_ms` 0: none); returns their ids.
+    pub fn expire(&mut self, now_ms: u64, ttl_ms: u64) -> Vec<Hash> {
+        self.now_ms = self.now_ms.max(now_ms);
+        let mut expired = Vec::new();
+        if ttl_ms == 0 {
+            return expired;
+        }
+        while let Some(&(hash, at)) = self.order.front() {
+            if at.saturating_add(ttl_ms) >= self.now_ms {
+                break;
+            }
+            self.order.pop_front();
+            if let Some(stx) = self.txs.remove(&hash) {
+                self.pending_nonces.remove(&(stx.tx.signer, stx.tx.nonce));
+                expired.push(hash);
+            }
+        }
+        expired
     }
 }
 
@@ -219,6 +248,41 @@ mod tests {
             }),
         }
         .sign(key)
+    }
+
+    #[test]
+    fn a_transaction_that_waits_past_its_time_to_live_is_dropped_and_frees_its_nonce() {
+        let st = MemState::default();
+        let k = Keypair::from_seed("a");
+        let mut m = Mempool::new(10);
+        m.expire(1_000, 600_000);
+        // Nonce 1 without nonce 0: it cannot run.
+        let stuck = m.admit(&st, "c", tx(&k, 1, "c")).unwrap();
+        assert!(m.reap(&st, 10).unwrap().is_empty());
+        m.expire(300_000, 600_000);
+        let later = m.admit(&st, "c", tx(&k, 2, "c")).unwrap();
+        assert!(
+            m.expire(601_000, 600_000).is_empty(),
+            "not yet past its time to live"
+        );
+        assert_eq!(m.expire(601_001, 600_000), vec![stuck]);
+        assert!(!m.contains(&stuck) && m.contains(&later));
+        assert_eq!(m.len(), 1);
+        // Its nonce is free again: a resubmission (a new transaction) is admitted.
+        let mut again = tx(&k, 1, "c");
+        again.tx.payload = Payload::RejectShareRequest(RejectShareRequest {
+            request_id: 77,
+            reason: "again".into(),
+        });
+        m.admit(&st, "c", again.tx.sign(&k)).unwrap();
+        // A time-to-live of 0 keeps everything; time never goes back.
+        assert!(m.expire(10_000_000, 0).is_empty());
+        assert_eq!(
+            m.expire(5, 1).len(),
+            2,
+            "time never goes back: at 10,000 s both waited over 1 ms"
+        );
+        assert!(m.is_empty());
     }
 
     #[test]

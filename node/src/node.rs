@@ -93,6 +93,9 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
         cfg.mempool.capacity,
     )?);
     chain.set_state_history(cfg.state_history_blocks);
+    chain.set_mempool_ttl(
+        (cfg.mempool.ttl_secs > 0).then(|| Duration::from_secs(cfg.mempool.ttl_secs)),
+    );
     crate::store::admin::write_admin_token(&cfg.db_dir)?;
     let metrics = Arc::new(Metrics::new());
     let full = Arc::new(Notify::new());
