@@ -87,7 +87,14 @@ impl Store {
         let reader = Reader(self);
         let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
         let height = (key_hash(HEIGHT_KEY), codec::encode(&version));
-        if diff.values().all(Option::is_some) {
+        // jmt's batch insertion needs the previous version's root (key-by-key insertion
+        // starts a tree at any version; a chain's starts at 0, from genesis).
+        let on_a_root = version == 0
+            || tree
+                .get_root_hash_option(version - 1)
+                .map_err(tree_err)?
+                .is_some();
+        if on_a_root && diff.values().all(Option::is_some) {
             // Writes only (nearly every block): jmt's batch insertion sorts the keys and
             // builds each new internal node once, where inserting key by key rebuilds
             // and rehashes the path from the root for every key. Same tree, same root
