@@ -57,6 +57,10 @@ const ALL_CFS: [&str; 11] = [
 
 const META_HEAD: &[u8] = b"head";
 const META_GENESIS: &[u8] = b"genesis";
+/// Present (`v2`) when tree-node keys start with the version, big-endian (see
+/// [`Store::tree_node_key`]); stores from before it keep their little-endian keys.
+const META_TREE_KEYS: &[u8] = b"tree_key_format";
+const TREE_KEYS_BY_VERSION: &[u8] = b"v2";
 
 /// A raw state entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -85,6 +89,9 @@ pub struct Store {
     /// Consensus records below this height were pruned by this process (see
     /// [`Store::prune_consensus`]).
     pruned_below: std::sync::atomic::AtomicU64,
+    /// Tree-node keys start with their version, big-endian (every store created since
+    /// the fourth session); otherwise they are the node key's canonical encoding.
+    pub(super) tree_keys_by_version: bool,
 }
 
 fn block_hash_key(h: &Hash) -> Vec<u8> {
@@ -123,11 +130,38 @@ impl Store {
             .iter()
             .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
-        Ok(Store {
+        let mut store = Store {
             db,
             unsynced_candidates: Default::default(),
             pruned_below: Default::default(),
-        })
+            tree_keys_by_version: false,
+        };
+        store.tree_keys_by_version = store.tree_key_format(true)?;
+        Ok(store)
+    }
+
+    /// Whether tree-node keys start with the version: recorded in the store; a store
+    /// without the record but with tree nodes predates it (little-endian keys); an empty
+    /// one gets the record (when `writable`).
+    fn tree_key_format(&self, writable: bool) -> Result<bool, NodeError> {
+        if let Some(format) = self.db.get_cf(self.cf(CF_META)?, META_TREE_KEYS)? {
+            return Ok(format == TREE_KEYS_BY_VERSION);
+        }
+        let has_tree = self
+            .db
+            .iterator_cf(self.cf(CF_TREE_NODES)?, IteratorMode::Start)
+            .next()
+            .transpose()?
+            .is_some();
+        if has_tree {
+            return Ok(false);
+        }
+        if writable {
+            let mut batch = WriteBatch::default();
+            batch.put_cf(self.cf(CF_META)?, META_TREE_KEYS, TREE_KEYS_BY_VERSION);
+            self.write_synced(batch)?;
+        }
+        Ok(true)
     }
 
     /// Opens a store read-only (no lock taken, nothing written): for checking a backup
@@ -135,11 +169,14 @@ impl Store {
     pub fn open_read_only(path: &Path) -> Result<Store, NodeError> {
         let opts = Options::default();
         let db = DB::open_cf_for_read_only(&opts, path, ALL_CFS, false)?;
-        Ok(Store {
+        let mut store = Store {
             db,
             unsynced_candidates: Default::default(),
             pruned_below: Default::default(),
-        })
+            tree_keys_by_version: false,
+        };
+        store.tree_keys_by_version = store.tree_key_format(false)?;
+        Ok(store)
     }
 
     /// The directory the store lives in.
@@ -703,6 +740,77 @@ mod tests {
         s.prune_consensus(HEIGHTS + 1).unwrap();
         assert!(s.candidates(0).unwrap().is_empty());
         assert_eq!(s.wal(HEIGHTS).unwrap(), None);
+    }
+
+    fn commit_heights(s: &Store, heights: std::ops::RangeInclusive<u64>) {
+        for h in heights {
+            let mut diff = StateDiff::new();
+            diff.insert(format!("k/{h}").into_bytes(), Some(vec![h as u8]));
+            diff.insert(b"c/1".to_vec(), Some(vec![h as u8]));
+            let (_, t) = s.state_tree_update(&diff, h).unwrap();
+            s.commit_block(&block(h), &[], &[], &diff, &t, None)
+                .unwrap();
+        }
+    }
+
+    fn assert_proof(s: &Store, key: &[u8], version: u64, want: u8) {
+        let (value, proof, root) = s.state_proof(key, version).unwrap();
+        assert_eq!(value, Some(vec![want]));
+        proof
+            .verify(
+                jmt::RootHash(root.0),
+                super::super::tree::key_hash(key),
+                value.as_ref(),
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn tree_node_keys_lead_with_the_version_and_older_stores_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        assert!(
+            s.tree_keys_by_version,
+            "a new store records the version-first format"
+        );
+        commit_heights(&s, 1..=4);
+        let cf = s.cf(CF_TREE_NODES).unwrap();
+        let versions: Vec<u64> =
+            s.db.iterator_cf(cf, IteratorMode::Start)
+                .map(|kv| u64::from_be_bytes(kv.unwrap().0[..8].try_into().unwrap()))
+                .collect();
+        assert!(!versions.is_empty());
+        assert!(
+            versions.iter().all(|v| (1..=4).contains(v)),
+            "every key starts with its version, big-endian: {versions:?}"
+        );
+        assert!(
+            versions.windows(2).all(|w| w[0] <= w[1]),
+            "so they sort by version"
+        );
+        assert_proof(&s, b"c/1", 4, 4);
+        drop(s);
+        assert!(Store::open(dir.path()).unwrap().tree_keys_by_version);
+
+        // A store from before the format record, with a tree: its keys stay as they are.
+        let old = tempfile::tempdir().unwrap();
+        {
+            let mut s = Store::open(old.path()).unwrap();
+            s.db.delete_cf(s.cf(CF_META).unwrap(), META_TREE_KEYS)
+                .unwrap();
+            s.tree_keys_by_version = false;
+            commit_heights(&s, 1..=3);
+        }
+        let s = Store::open(old.path()).unwrap();
+        assert!(!s.tree_keys_by_version);
+        assert_proof(&s, b"c/1", 3, 3);
+        commit_heights(&s, 4..=5);
+        assert_proof(&s, b"k/2", 5, 2);
+        assert_proof(&s, b"c/1", 5, 5);
+        drop(s);
+        let ro = Store::open_read_only(old.path()).unwrap();
+        assert!(!ro.tree_keys_by_version);
+        assert_proof(&ro, b"k/4", 5, 4);
     }
 
     #[test]
