@@ -154,10 +154,12 @@ pub fn spawn(
         .map_err(|e| NodeError::P2p(e.to_string()))?
         .with_swarm_config(|c| {
             c.with_idle_connection_timeout(Duration::from_secs(24 * 3600))
-                // Every message is a request on a new stream. With multistream-select
-                // `V1` the dialer waits for the listener to confirm the protocol before
-                // sending it: a round trip per message. Peers speak exactly one
-                // protocol, so `V1Lazy` sends the proposal and the request together.
+                // Every request (block sync, gossip to peers without the stream
+                // protocol) opens a new stream, as does each gossip stream. With
+                // multistream-select `V1` the dialer waits for the listener to confirm
+                // the protocol before sending anything: a round trip per stream. Peers
+                // name exactly the protocol they want, so `V1Lazy` sends the proposal
+                // and the first bytes together.
                 .with_substream_upgrade_protocol_override(libp2p::core::upgrade::Version::V1Lazy)
         })
         .build();
