@@ -55,10 +55,11 @@ pub struct Chain {
     admitted: tokio::sync::Notify,
     /// Counts arrivals of new transactions: client submissions admitted and peers'
     /// gossip taken into the gossip pool, not gossip moving on into the mempool when a
-    /// block is built. A proposer whose last block found nothing ready to run (say, a
-    /// transaction whose nonce predecessor never came) waits for this to change rather
-    /// than build empty blocks back to back (see [`Chain::arrivals`]).
+    /// block is built.
     arrivals: std::sync::atomic::AtomicU64,
+    /// `arrivals + 1` when this chain's last built block came out empty although
+    /// transactions waited (0 otherwise): see [`Chain::waiting`].
+    empty_build: std::sync::atomic::AtomicU64,
     /// Concurrent submissions, verified together in one signature batch.
     admission: Combiner<SignedTransaction, Result<Hash, AdmitError>>,
 }
@@ -105,6 +106,7 @@ impl Chain {
             mempool_ttl_ms: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
             arrivals: Default::default(),
+            empty_build: Default::default(),
             admission: Combiner::new(MAX_ADMISSION_BATCH),
         })
     }
@@ -168,6 +170,23 @@ impl Chain {
     /// Transactions waiting for a block: admitted ones and peers' unverified gossip.
     pub fn pending_len(&self) -> usize {
         self.mempool_len() + self.gossip_pool_len()
+    }
+
+    /// Transactions worth building a block for: [`Chain::pending_len`], except none
+    /// when the last block built here came out empty and nothing arrived since. What
+    /// waits then cannot run yet (a nonce gap), and building again would find nothing:
+    /// an engine counting it would build empty blocks back to back. Arrivals are client
+    /// submissions admitted and peers' gossip taken in (which brings a missing
+    /// predecessor, committed elsewhere or not), not gossip moving on into the mempool
+    /// when a block is built.
+    pub fn waiting(&self) -> usize {
+        use std::sync::atomic::Ordering;
+        let arrivals = self.arrivals.load(Ordering::SeqCst);
+        if self.empty_build.load(Ordering::SeqCst) == arrivals + 1 {
+            0
+        } else {
+            self.pending_len()
+        }
     }
 
     /// Takes transactions peer `from` gossiped: what fails the checks that need no
@@ -260,14 +279,6 @@ impl Chain {
         self.admission.run(txs, |all| self.verify_and_admit(all))
     }
 
-    /// How many times new transactions arrived (a client's admitted, or a peer's taken
-    /// into the gossip pool) since the chain opened. Unchanged across a block build that
-    /// found nothing ready means building again would find nothing either, until a
-    /// commit of a missing predecessor, which comes with its gossip, or a new arrival.
-    pub fn arrivals(&self) -> u64 {
-        self.arrivals.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
     fn count_arrival(&self) {
         self.arrivals
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -329,11 +340,17 @@ impl Chain {
     /// Builds and executes the next block from the mempool (at most `max_txs`), after
     /// verifying and admitting peers' gossip as far as the block has room.
     pub fn propose(&self, wall_clock_ms: u64, max_txs: usize) -> Result<Proposal, NodeError> {
+        use std::sync::atomic::Ordering;
         let head = self.head();
+        let arrivals = self.arrivals.load(Ordering::SeqCst);
         // Peers' gossip joins the mempool first, verified as one batch, as far as the
         // block has room.
         self.admit_gossiped(max_txs.saturating_sub(self.mempool_len()));
         let txs = self.pool().reap(&self.store, max_txs)?;
+        self.empty_build.store(
+            if txs.is_empty() { arrivals + 1 } else { 0 },
+            Ordering::SeqCst,
+        );
         let time_ms = wall_clock_ms.max(head.time_ms + 1);
         let ctx = self.context(&head, time_ms, self.key.public());
         // Every reaped transaction's signature was verified on admission.

@@ -2,9 +2,9 @@
 //! `block_interval_ms` when transactions wait (or always, with `empty_blocks`), or at
 //! once when `max_block_txs` wait. It drives [`Chain`] through the same
 //! propose/commit boundary a BFT engine uses. A failed commit is fatal: the engine
-//! stops and the node exits rather than diverge from its store. Transactions that cannot
-//! run yet (a nonce gap) do not count as waiting once a block left them out, until new
-//! ones arrive: they would otherwise make an empty block every interval.
+//! stops and the node exits rather than diverge from its store. What waits is
+//! [`Chain::waiting`]: transactions that cannot run yet (a nonce gap) stop counting once
+//! a block left them out, until new ones arrive.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,31 +25,24 @@ pub async fn run(
 ) -> NodeError {
     let mut tick = tokio::time::interval(Duration::from_millis(cfg.block_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // `Chain::arrivals` at the start of the last build that came out empty: until it
-    // changes, what waits cannot run yet (a nonce gap) and is not worth a block.
-    let mut empty_build = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = full.notified() => {}
         }
-        let waiting = chain.mempool_len() > 0 && empty_build != Some(chain.arrivals());
-        if !waiting && !cfg.empty_blocks {
+        if chain.waiting() == 0 && !cfg.empty_blocks {
             continue;
         }
         let c = chain.clone();
         let max = cfg.max_block_txs;
         let now = clock.now_ms();
         let result = tokio::task::spawn_blocking(move || {
-            let arrivals = c.arrivals();
             let proposal = c.propose(now, max)?;
-            let empty = proposal.block.txs.is_empty();
-            c.commit(proposal)?;
-            Ok::<_, NodeError>(empty.then_some(arrivals))
+            c.commit(proposal)
         })
         .await;
         match result {
-            Ok(Ok(empty)) => empty_build = empty,
+            Ok(Ok(_)) => {}
             Ok(Err(e)) => return e,
             Err(join) => {
                 return NodeError::Corrupt {

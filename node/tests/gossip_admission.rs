@@ -178,3 +178,33 @@ fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
     );
     assert_eq!(validator.head().height, 1);
 }
+
+/// A transaction that cannot run yet (its nonce predecessor is missing) stops counting
+/// as waiting once a block built here left it out, so an engine does not build empty
+/// blocks back to back; an arrival (here, the predecessor by gossip) makes both count.
+#[test]
+fn what_a_build_left_out_waits_again_only_after_an_arrival() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (chain, _, key) = open(tmp.path());
+    let cdo = key("police-cdo");
+    let (t0, t1) = (tx(&chain, &cdo, 0), tx(&chain, &cdo, 1));
+    chain.submit(t1.clone()).unwrap();
+    assert_eq!(chain.waiting(), 1, "not built around yet");
+    let p = chain.propose(now_ms(), 100).unwrap();
+    assert!(p.block.txs.is_empty(), "nonce 1 cannot run before nonce 0");
+    assert_eq!(chain.pending_len(), 1, "still pending");
+    assert_eq!(chain.waiting(), 0, "but not worth another block");
+    chain.defer_gossiped(
+        Keypair::from_seed("a peer validator").public(),
+        vec![t0.clone()],
+    );
+    assert_eq!(chain.waiting(), 2);
+    let p = chain.propose(now_ms(), 100).unwrap();
+    let hashes: Vec<_> = p.block.txs.iter().map(SignedTransaction::hash).collect();
+    assert_eq!(hashes, vec![t0.hash(), t1.hash()]);
+    assert_eq!(
+        chain.waiting(),
+        2,
+        "a build that found work leaves the count alone"
+    );
+}

@@ -48,8 +48,6 @@ enum Internal {
         height: Height,
         round: Round,
         result: Result<Proposal, NodeError>,
-        /// [`Chain::arrivals`] when the build began.
-        arrivals: u64,
     },
     Verified {
         height: Height,
@@ -84,10 +82,6 @@ struct Driver {
     /// A proposal the core asked for, waiting for the block interval or transactions.
     to_propose: Option<(Height, Round)>,
     building: bool,
-    /// [`Chain::arrivals`] at the start of our last build that came out empty: until it
-    /// changes, what waits is not ready to run (a nonce gap), and we build only at the
-    /// empty-block interval, not every block interval.
-    empty_build: Option<u64>,
     /// A decision whose block we do not have yet (it comes by sync).
     undecided: Option<Decision>,
     last_commit: Instant,
@@ -150,7 +144,6 @@ pub fn start(
         seen: HashSet::new(),
         to_propose: None,
         building: false,
-        empty_build: None,
         undecided: None,
         last_commit: Instant::now(),
         last_sync: None,
@@ -300,11 +293,9 @@ impl Driver {
                 height,
                 round,
                 result,
-                arrivals,
             } => {
                 self.building = false;
                 let p = result?;
-                self.empty_build = p.block.txs.is_empty().then_some(arrivals);
                 if height != self.core.height()
                     || p.block.header.height != self.chain.head().height + 1
                     || p.block.header.height != height
@@ -357,8 +348,8 @@ impl Driver {
 
     /// Builds our proposal once the block interval passed and transactions wait in the
     /// mempool or the gossip pool (or the empty-block interval passed); meanwhile waits
-    /// for the interval's end or for transactions to arrive. Transactions that our last
-    /// build left out (none ready to run) and nothing new since count as none.
+    /// for the interval's end or for transactions to arrive ([`Chain::waiting`]: what
+    /// our last build left out, with nothing new since, counts as none).
     fn try_propose(&mut self) {
         let Some((height, round)) = self.to_propose else {
             return;
@@ -370,11 +361,7 @@ impl Driver {
             return;
         }
         let since = self.last_commit.elapsed();
-        let waiting = if self.empty_build == Some(self.chain.arrivals()) {
-            0
-        } else {
-            self.chain.pending_len()
-        };
+        let waiting = self.chain.waiting();
         let ready = since >= self.cfg.block_interval
             && (waiting > 0 || since >= self.cfg.empty_block_interval);
         if !ready {
@@ -407,13 +394,11 @@ impl Driver {
             self.cfg.max_block_txs,
         );
         tokio::task::spawn_blocking(move || {
-            let arrivals = chain.arrivals();
             let result = chain.propose(now, max);
             let _ = tx.send(Internal::Built {
                 height,
                 round,
                 result,
-                arrivals,
             });
         });
     }
