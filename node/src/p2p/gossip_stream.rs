@@ -29,14 +29,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use futures::{AsyncWriteExt, StreamExt};
 use kuai_types::codec;
 use kuai_types::PublicKey;
 use libp2p::{PeerId, StreamProtocol};
 use tokio::sync::mpsc;
 
 use super::network::NetEvent;
-use super::wire::{Gossip, MAX_REQUEST_BYTES};
+use super::wire::{read_frame, Gossip, MAX_REQUEST_BYTES};
 
 /// The protocol of the long-lived gossip stream.
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/kuai/gossip/1");
@@ -61,8 +61,7 @@ pub fn frame(gossip: &Gossip) -> Frame {
 
 /// Decodes a frame's body (after its length prefix).
 pub fn decode(body: &[u8]) -> io::Result<Gossip> {
-    codec::decode(body, MAX_REQUEST_BYTES)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+    super::wire::decode(body, MAX_REQUEST_BYTES)
 }
 
 /// Why a writer stopped for good.
@@ -167,7 +166,7 @@ fn key_of(allowed: &RwLock<HashMap<PeerId, PublicKey>>, peer: &PeerId) -> Option
         .copied()
 }
 
-async fn read_loop<S: futures::AsyncRead + Unpin>(
+async fn read_loop<S: futures::AsyncRead + Unpin + Send>(
     peer: PeerId,
     stream: S,
     allowed: Arc<RwLock<HashMap<PeerId, PublicKey>>>,
@@ -175,24 +174,21 @@ async fn read_loop<S: futures::AsyncRead + Unpin>(
     dropped: Arc<AtomicU64>,
 ) {
     let mut io = futures::io::BufReader::with_capacity(64 * 1024, stream);
-    let mut len = [0u8; 4];
     loop {
-        if let Err(e) = io.read_exact(&mut len).await {
-            if e.kind() != io::ErrorKind::UnexpectedEof {
-                tracing::debug!(%peer, error = %e, "gossip stream ended");
+        let body = match read_frame(&mut io, MAX_REQUEST_BYTES).await {
+            Ok(body) => body,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                tracing::warn!(%peer, error = %e, "gossip frame over the limit; closing the stream");
+                dropped.fetch_add(1, Ordering::Relaxed);
+                return;
             }
-            return;
-        }
-        let n = u32::from_le_bytes(len) as usize;
-        if n > MAX_REQUEST_BYTES {
-            tracing::warn!(%peer, bytes = n, "gossip frame over the limit; closing the stream");
-            dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        let mut body = vec![0u8; n];
-        if io.read_exact(&mut body).await.is_err() {
-            return;
-        }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::UnexpectedEof {
+                    tracing::debug!(%peer, error = %e, "gossip stream ended");
+                }
+                return;
+            }
+        };
         let Some(from) = key_of(&allowed, &peer) else {
             dropped.fetch_add(1, Ordering::Relaxed);
             return;

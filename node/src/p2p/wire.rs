@@ -54,7 +54,12 @@ pub enum Response {
     Blocks(Vec<(Block, CommitCertificate)>),
 }
 
-async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T, limit: usize) -> io::Result<Vec<u8>> {
+/// Reads one frame's body; a length over `limit` is refused (`InvalidData`) before the
+/// body is read.
+pub(super) async fn read_frame<T: AsyncRead + Unpin + Send>(
+    io: &mut T,
+    limit: usize,
+) -> io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
     io.read_exact(&mut len).await?;
     let len = u32::from_le_bytes(len) as usize;
@@ -77,7 +82,8 @@ async fn write_frame<T: AsyncWrite + Unpin + Send>(io: &mut T, bytes: &[u8]) -> 
     io.close().await
 }
 
-fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], limit: usize) -> io::Result<T> {
+/// Decodes a frame's body (`InvalidData` if it does not decode whole).
+pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], limit: usize) -> io::Result<T> {
     codec::decode(bytes, limit)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
 }
