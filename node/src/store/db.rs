@@ -129,14 +129,17 @@ impl Store {
         let cfs = ALL_CFS
             .iter()
             .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)));
-        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        Store::over(DB::open_cf_descriptors(&opts, path, cfs)?, true)
+    }
+
+    fn over(db: DB, writable: bool) -> Result<Store, NodeError> {
         let mut store = Store {
             db,
             unsynced_candidates: Default::default(),
             pruned_below: Default::default(),
             tree_keys_by_version: false,
         };
-        store.tree_keys_by_version = store.tree_key_format(true)?;
+        store.tree_keys_by_version = store.tree_key_format(writable)?;
         Ok(store)
     }
 
@@ -168,15 +171,10 @@ impl Store {
     /// or a restored copy. Fails if the directory holds no Kuai store.
     pub fn open_read_only(path: &Path) -> Result<Store, NodeError> {
         let opts = Options::default();
-        let db = DB::open_cf_for_read_only(&opts, path, ALL_CFS, false)?;
-        let mut store = Store {
-            db,
-            unsynced_candidates: Default::default(),
-            pruned_below: Default::default(),
-            tree_keys_by_version: false,
-        };
-        store.tree_keys_by_version = store.tree_key_format(false)?;
-        Ok(store)
+        Store::over(
+            DB::open_cf_for_read_only(&opts, path, ALL_CFS, false)?,
+            false,
+        )
     }
 
     /// The directory the store lives in.

@@ -46,6 +46,19 @@ fn tree_err(e: impl std::fmt::Display) -> NodeError {
     }
 }
 
+/// Applies `diff` (deletions too) and the height key as `version`, one key at a time.
+fn key_by_key(
+    tree: &JellyfishMerkleTree<Reader<'_>, Sha256>,
+    diff: &StateDiff,
+    version: Version,
+) -> Result<(kuai_types::Hash, TreeUpdateBatch), NodeError> {
+    let mut set: Vec<(KeyHash, Option<OwnedValue>)> =
+        diff.iter().map(|(k, v)| (key_hash(k), v.clone())).collect();
+    set.push((key_hash(HEIGHT_KEY), Some(codec::encode(&version))));
+    let (root, batch) = tree.put_value_set(set, version).map_err(tree_err)?;
+    Ok((kuai_types::Hash(root.0), batch))
+}
+
 /// Reads the tree from the store.
 struct Reader<'a>(&'a Store);
 
@@ -109,52 +122,30 @@ impl Store {
     ) -> Result<(kuai_types::Hash, TreeUpdateBatch), NodeError> {
         let reader = Reader(self);
         let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
-        let height = (key_hash(HEIGHT_KEY), codec::encode(&version));
-        // jmt's batch insertion needs the previous version's root (key-by-key insertion
-        // starts a tree at any version; a chain's starts at 0, from genesis).
-        let on_a_root = version == 0
-            || tree
-                .get_root_hash_option(version - 1)
-                .map_err(tree_err)?
-                .is_some();
-        if on_a_root && diff.values().all(Option::is_some) {
-            // Writes only (nearly every block): jmt's batch insertion sorts the keys and
-            // builds each new internal node once, where inserting key by key rebuilds
-            // and rehashes the path from the root for every key. Same tree, same root
-            // (tested against the key-by-key path below).
-            let mut set: Vec<(KeyHash, OwnedValue)> = diff
-                .iter()
-                .filter_map(|(k, v)| v.clone().map(|v| (key_hash(k), v)))
-                .collect();
-            set.push(height);
-            let (roots, batch) = tree
-                .batch_put_value_sets(vec![set], None, version)
-                .map_err(tree_err)?;
-            let root = roots.first().ok_or_else(|| tree_err("no root"))?;
-            return Ok((kuai_types::Hash(root.0), batch));
+        // Writes only (nearly every block): jmt's batch insertion sorts the keys and
+        // builds each new internal node once, where inserting key by key rebuilds and
+        // rehashes the path from the root for every key. Same tree, same root (tested
+        // against the key-by-key path). It cannot delete, and it needs the previous
+        // version's root (key-by-key insertion starts a tree at any version; a chain's
+        // starts at 0, from genesis).
+        let batchable = diff.values().all(Option::is_some)
+            && (version == 0
+                || tree
+                    .get_root_hash_option(version - 1)
+                    .map_err(tree_err)?
+                    .is_some());
+        if !batchable {
+            return key_by_key(&tree, diff, version);
         }
-        // Deletions (a few kinds of transaction): jmt inserts them key by key.
-        let mut set: Vec<(KeyHash, Option<OwnedValue>)> =
-            diff.iter().map(|(k, v)| (key_hash(k), v.clone())).collect();
-        set.push((height.0, Some(height.1)));
-        let (root, batch) = tree.put_value_set(set, version).map_err(tree_err)?;
-        Ok((kuai_types::Hash(root.0), batch))
-    }
-
-    /// [`Store::state_tree_update`] inserting key by key whatever the diff holds (the
-    /// reference the batch insertion is checked against).
-    #[cfg(test)]
-    fn state_tree_update_key_by_key(
-        &self,
-        diff: &StateDiff,
-        version: Version,
-    ) -> Result<(kuai_types::Hash, TreeUpdateBatch), NodeError> {
-        let reader = Reader(self);
-        let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
-        let mut set: Vec<(KeyHash, Option<OwnedValue>)> =
-            diff.iter().map(|(k, v)| (key_hash(k), v.clone())).collect();
-        set.push((key_hash(HEIGHT_KEY), Some(codec::encode(&version))));
-        let (root, batch) = tree.put_value_set(set, version).map_err(tree_err)?;
+        let mut set: Vec<(KeyHash, OwnedValue)> = diff
+            .iter()
+            .filter_map(|(k, v)| v.clone().map(|v| (key_hash(k), v)))
+            .collect();
+        set.push((key_hash(HEIGHT_KEY), codec::encode(&version)));
+        let (roots, batch) = tree
+            .batch_put_value_sets(vec![set], None, version)
+            .map_err(tree_err)?;
+        let root = roots.first().ok_or_else(|| tree_err("no root"))?;
         Ok((kuai_types::Hash(root.0), batch))
     }
 
@@ -302,7 +293,9 @@ mod tests {
                 diff.insert(format!("k/{}", next() % 500).into_bytes(), None);
             }
             let (root, tree) = batch.state_tree_update(&diff, h).unwrap();
-            let (want, reference_tree) = reference.state_tree_update_key_by_key(&diff, h).unwrap();
+            let reader = Reader(&reference);
+            let (want, reference_tree) =
+                key_by_key(&JellyfishMerkleTree::new(&reader), &diff, h).unwrap();
             assert_eq!(root, want, "version {h}");
             commit_diff(&batch, h, &diff, root, &tree);
             commit_diff(&reference, h, &diff, want, &reference_tree);
