@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{key, kuai_bin, NodeProc};
+use common::{key, kuai_bin};
 use kuai_client::types::model::{
     CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
 };
@@ -53,10 +53,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 async fn an_exported_bundle_verifies_offline_and_a_tampered_one_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-audit");
-    let nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let nodes = common::start_testnet(dir, 4, "kuai-audit");
     let c = Client::new(&nodes[0].url).unwrap();
     let b = |name: &str| {
         let (c, k) = (c.clone(), key(dir, name));

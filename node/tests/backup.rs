@@ -74,10 +74,7 @@ fn height_and_root(line: &str) -> (u64, String) {
 async fn live_backup_restore_and_rejoin() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-backup-it");
-    let mut nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let mut nodes = common::start_testnet(dir, 4, "kuai-backup-it");
     let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url).unwrap()).collect();
     wait_height(&clients[1], 3).await;
 

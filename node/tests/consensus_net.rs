@@ -86,10 +86,7 @@ async fn validators(c: &Client) -> Vec<PublicKey> {
 async fn four_validators_survive_a_crash_and_catch_up() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-bft-it");
-    let mut nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let mut nodes = common::start_testnet(dir, 4, "kuai-bft-it");
     let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url).unwrap()).collect();
     let set = validators(&clients[0]).await;
     assert_eq!(set.len(), 4);
@@ -147,10 +144,7 @@ async fn four_validators_survive_a_crash_and_catch_up() {
 async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-bft-it");
-    let nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let nodes = common::start_testnet(dir, 4, "kuai-bft-it");
     let c0 = Client::new(&nodes[0].url).unwrap();
     // An outsider: a fresh key, the same genesis and peers, its own ports.
     let outsider = Keypair::generate();
@@ -210,10 +204,7 @@ async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
 async fn a_validator_added_by_governance_joins_at_the_effective_height() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-bft-it");
-    let nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let nodes = common::start_testnet(dir, 4, "kuai-bft-it");
     let c0 = Client::new(&nodes[0].url).unwrap();
     // The health commission proposes its own validator; four of five governing
     // organizations approve.
@@ -351,10 +342,7 @@ async fn the_whole_consortium_crashing_at_once_resumes() {
 async fn a_transaction_waiting_for_its_predecessor_does_not_spin_out_empty_blocks() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-bft-gap");
-    let nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let nodes = common::start_testnet(dir, 4, "kuai-bft-gap");
     let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url).unwrap()).collect();
     let mut health = TxBuilder::for_key(&clients[0], key(dir, "health-cdo"))
         .await

@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{approve_code, key, policy_wasm, NodeProc};
+use common::{approve_code, key, policy_wasm};
 use kuai_client::types::model::RequestStatus;
 use kuai_client::types::{Event, Hash, Receipt};
 use kuai_client::{Client, TxBuilder};
@@ -101,10 +101,7 @@ const ENDLESS: &str = r#"(module
 async fn four_validators_decide_each_request_identically() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-contracts");
-    let nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let nodes = common::start_testnet(dir, 4, "kuai-contracts");
     let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url).unwrap()).collect();
     let c = &clients[1];
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{key, NodeProc};
+use common::key;
 use kuai_client::types::api::Proven;
 use kuai_client::types::model::{
     CatalogEntry, CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Organization, Sensitivity,
@@ -45,10 +45,7 @@ fn spec() -> CatalogEntrySpec {
 async fn proofs_verify_and_tampering_fails() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    common::testnet(dir, 4, "kuai-proofs");
-    let nodes: Vec<NodeProc> = (0..4)
-        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
-        .collect();
+    let nodes = common::start_testnet(dir, 4, "kuai-proofs");
     let c = Client::new(&nodes[2].url).unwrap();
     let genesis: kuai_client::types::genesis::GenesisSpec =
         serde_json::from_str(&std::fs::read_to_string(dir.join("genesis.json")).unwrap()).unwrap();

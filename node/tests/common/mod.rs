@@ -159,6 +159,14 @@ pub fn testnet(dir: &Path, n: usize, chain_id: &str) {
     );
 }
 
+/// `kuai-node testnet` with `n` validators, each started as a process.
+pub fn start_testnet(dir: &Path, n: usize, chain_id: &str) -> Vec<NodeProc> {
+    testnet(dir, n, chain_id);
+    (0..n)
+        .map(|i| NodeProc::start_with(dir, &dir.join(format!("node-{i}/config.toml"))))
+        .collect()
+}
+
 /// The `kuai` CLI next to `kuai-node` (built by scripts/test.sh; built here if missing).
 pub fn kuai_bin() -> std::path::PathBuf {
     let path = BIN.with_file_name("kuai");
