@@ -8,26 +8,20 @@
 //! `cargo bench -p kuai-node --bench gateway`; results in docs/BENCHMARKS.md.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kuai_node::chain::Chain;
-use kuai_node::config::ProducerConfig;
 use kuai_node::dev::datasets::{gateway_config, population_spec, write_population};
 use kuai_node::gateway::{ensure_secret, Gateway};
-use kuai_node::init::{self, InitOptions, DEV_TEMPLATE};
 use kuai_types::gateway::{DataFormat, FetchRequest};
 use kuai_types::payload::{ApproveShareRequest, RegisterCatalogEntry, SubmitShareRequest};
-use kuai_types::{keyfile, Keypair, Payload, Transaction};
+use kuai_types::{Keypair, Payload, Transaction};
 
 const PURPOSE: &str = "Subsistence allowance eligibility checks";
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
+mod support;
+use support::now_ms;
 
 /// Runs one transaction to commit on the chain (one block).
 fn run(chain: &Chain, key: &Keypair, nonce: u64, payload: Payload) {
@@ -47,18 +41,8 @@ fn run(chain: &Chain, key: &Keypair, nonce: u64, payload: Payload) {
 fn gateway(c: &mut Criterion) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let cfg_path = init::init(&InitOptions {
-        dir: dir.to_path_buf(),
-        template: DEV_TEMPLATE.to_string(),
-        chain_id: Some("kuai-bench".into()),
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        producer: ProducerConfig::default(),
-        now_ms: now_ms() - 86_400_000,
-    })
-    .unwrap();
-    let cfg = kuai_node::config::NodeConfig::load(&cfg_path).unwrap();
-    let genesis = init::read_genesis(&cfg.genesis_file).unwrap();
-    let key = |n: &str| keyfile::read(&dir.join(format!("keys/{n}.key"))).unwrap();
+    let (cfg, genesis) = support::dev_chain(dir);
+    let key = |n: &str| support::key(dir, n);
     let chain = Arc::new(Chain::open(&cfg.db_dir, genesis, key("validator"), 1_000_000).unwrap());
     // Entry 1 (the population), a grant to civil affairs without quota.
     run(

@@ -10,7 +10,7 @@ use kuai_types::{codec, hash::merkle_root, Event, Hash, PublicKey, SignedTransac
 use crate::commitment::state_root;
 use crate::error::RuntimeError;
 use crate::keys;
-use crate::state::{Overlay, StateDiff, StateRead};
+use crate::state::{Overlay, ReadCache, StateDiff, StateRead};
 use crate::tx;
 use crate::{chain_state, deadlines};
 
@@ -108,7 +108,8 @@ pub fn execute_block(
 ) -> Result<BlockOutcome, RuntimeError> {
     let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
     let sig_ok = signature_results(txs, &hashes, pre_verified);
-    let mut block = Overlay::new(state);
+    let committed = ReadCache::new(state);
+    let mut block = Overlay::new(&committed);
     // Begin block: scheduled validator changes, then the deadline sweep.
     let mut block_events = Vec::new();
     let new_validators = chain_state::apply_scheduled(&mut block, ctx.height)?;

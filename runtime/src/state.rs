@@ -39,6 +39,37 @@ impl MemState {
     }
 }
 
+/// A reader that remembers what it read, for one block's execution over a committed
+/// state that does not change meanwhile: the records most transactions of a block read
+/// (the catalog entry, the grant's organization, the signer's roles) come from the store
+/// once per block instead of once per transaction. Only successful reads are kept.
+pub struct ReadCache<'a> {
+    base: &'a dyn StateRead,
+    // Ordered, not hashed: SipHash over these keys cost more than the comparisons.
+    seen: std::sync::Mutex<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+}
+
+impl<'a> ReadCache<'a> {
+    pub fn new(base: &'a dyn StateRead) -> Self {
+        ReadCache {
+            base,
+            seen: Default::default(),
+        }
+    }
+}
+
+impl StateRead for ReadCache<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = seen.get(key) {
+            return Ok(v.clone());
+        }
+        let v = self.base.get(key)?;
+        seen.insert(key.to_vec(), v.clone());
+        Ok(v)
+    }
+}
+
 /// Writes buffered over a reader; reads see the buffered writes first.
 pub struct Overlay<'a> {
     base: &'a dyn StateRead,
@@ -109,5 +140,44 @@ impl StateRead for Overlay<'_> {
             Some(v) => Ok(v.clone()),
             None => self.base.get(key),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// Counts reads, and fails those of `b"broken"`.
+    struct Counting(MemState, Cell<usize>);
+
+    impl StateRead for Counting {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError> {
+            self.1.set(self.1.get() + 1);
+            if key == b"broken" {
+                return Err(RuntimeError::Storage("disk".into()));
+            }
+            self.0.get(key)
+        }
+    }
+
+    #[test]
+    fn a_read_cache_asks_the_store_once_per_key_and_never_keeps_a_failure() {
+        let mut mem = MemState::default();
+        mem.0.insert(b"a".to_vec(), b"1".to_vec());
+        let store = Counting(mem, Cell::new(0));
+        let cache = ReadCache::new(&store);
+        for _ in 0..3 {
+            assert_eq!(cache.get(b"a").unwrap(), Some(b"1".to_vec()));
+            assert_eq!(cache.get(b"missing").unwrap(), None);
+        }
+        assert_eq!(store.1.get(), 2);
+        assert!(cache.get(b"broken").is_err());
+        assert!(cache.get(b"broken").is_err());
+        assert_eq!(store.1.get(), 4);
+        // Writes over the cache are seen first, as over any reader.
+        let mut block = Overlay::new(&cache);
+        block.put_raw(b"a".to_vec(), b"2".to_vec());
+        assert_eq!(block.get(b"a").unwrap(), Some(b"2".to_vec()));
     }
 }

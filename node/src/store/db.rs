@@ -92,13 +92,13 @@ pub struct Store {
     /// Tree-node keys start with their version, big-endian (every store created since
     /// the fourth session); otherwise they are the node key's canonical encoding.
     pub(super) tree_keys_by_version: bool,
+    /// The most recently committed or read nodes of the current state tree (see
+    /// [`super::tree::NodeCache`]).
+    pub(super) tree_cache: super::tree::NodeCache,
 }
 
 fn block_hash_key(h: &Hash) -> Vec<u8> {
     [b"b/".as_slice(), &h.0].concat()
-}
-fn tx_key(h: &Hash) -> Vec<u8> {
-    [b"t/".as_slice(), &h.0].concat()
 }
 
 /// The block cache all column families share.
@@ -138,6 +138,7 @@ impl Store {
             unsynced_candidates: Default::default(),
             pruned_below: Default::default(),
             tree_keys_by_version: false,
+            tree_cache: Default::default(),
         };
         store.tree_keys_by_version = store.tree_key_format(writable)?;
         Ok(store)
@@ -342,12 +343,9 @@ impl Store {
         let index = self.cf(CF_INDEX)?;
         batch.put_cf(index, block_hash_key(&hash), h.height.to_be_bytes());
         let receipts_cf = self.cf(CF_RECEIPTS)?;
+        // A receipt, keyed by its transaction's hash, is also where the transaction is
+        // (stores from before the fifth session have a separate `t/` index as well).
         for r in receipts {
-            let loc = TxLocation {
-                height: h.height,
-                index: r.index,
-            };
-            batch.put_cf(index, tx_key(&r.tx_hash), codec::encode(&loc));
             batch.put_cf(receipts_cf, r.tx_hash.0, codec::encode(r));
         }
         // Event index for the history listings (api::events::index_entries).
@@ -379,6 +377,7 @@ impl Store {
         self.put_tree(&mut batch, tree)?;
         batch.put_cf(self.cf(CF_META)?, META_HEAD, codec::encode(&head));
         self.write_synced(batch)?;
+        self.tree_cache.committed(tree);
         Ok(head)
     }
 
@@ -547,8 +546,12 @@ impl Store {
             .map(|o| o.map(u64::from_be_bytes))
     }
 
+    /// Where a committed transaction is (from its receipt).
     pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, NodeError> {
-        self.get_decoded(CF_INDEX, &tx_key(hash), 64, "tx index")
+        Ok(self.receipt(hash)?.map(|r| TxLocation {
+            height: r.height,
+            index: r.index,
+        }))
     }
 
     pub fn receipt(&self, hash: &Hash) -> Result<Option<Receipt>, NodeError> {

@@ -12,9 +12,12 @@
 //!   by version and compaction moves rather than rewrites them (stores from before this
 //!   format, recorded in the meta column, keep their keys: [`Store::tree_node_key`]);
 //! - nodes and value versions are written in the block's own write batch, with an index of
-//!   the nodes each version replaced; with `state_history_blocks = N` in the config, nodes
+//!   the nodes each version replaced (one entry per version, listing them); with `state_history_blocks = N` in the config, nodes
 //!   no version of the last N needs are pruned after each commit, so proofs are available
 //!   for the last N heights (without it, for every height).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, RootHash, Version};
@@ -59,14 +62,91 @@ fn key_by_key(
     Ok((kuai_types::Hash(root.0), batch))
 }
 
-/// Reads the tree from the store.
-struct Reader<'a>(&'a Store);
+/// The levels of the tree [`NodeCache`] keeps: the root's and the next `NODE_CACHE_LEVELS`
+/// (1 + 16 + 256 + 4,096 + 65,536 = 69,905 nodes at most, about 50 MiB once the tree is
+/// that large).
+const NODE_CACHE_LEVELS: usize = 4;
+
+/// The decoded nodes of the top levels of the state tree, as the last committed blocks
+/// wrote them: every block rewrites these levels and reads them first, and a third of a
+/// tree update's time was reading them back from RocksDB (a third of that decoding).
+/// One slot per nibble path, so no hashing and no eviction.
+///
+/// Rules:
+/// - only nodes of committed versions go in ([`NodeCache::committed`], after the block's
+///   write): a proposal's nodes are not durable, and another block may commit at its
+///   height with different nodes under the same keys;
+/// - a slot answers only for the exact version it holds (a committed node key names one
+///   node for ever), so a replaced node is simply never asked for again;
+/// - only the tree update reads through it: it reads the nodes of the head's tree, which
+///   pruning never removes, while proofs read the store, so a pruned node is never served.
+pub(crate) struct NodeCache(Mutex<Vec<Option<(Version, Node)>>>);
+
+impl Default for NodeCache {
+    fn default() -> Self {
+        NodeCache(Mutex::new(vec![None; level_start(NODE_CACHE_LEVELS + 1)]))
+    }
+}
+
+/// The first slot of nibble-path length `n`: (16^n - 1) / 15.
+fn level_start(n: usize) -> usize {
+    ((1usize << (4 * n)) - 1) / 15
+}
+
+/// The slot of a nibble path, when its level is cached.
+fn slot(path: &jmt::storage::NibblePath) -> Option<usize> {
+    let n = path.num_nibbles();
+    (n <= NODE_CACHE_LEVELS).then(|| {
+        let within = (0..n).fold(0, |at, i| {
+            at * 16 + usize::from(u8::from(path.get_nibble(i)))
+        });
+        level_start(n) + within
+    })
+}
+
+impl NodeCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Option<(Version, Node)>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, key: &NodeKey) -> Option<Node> {
+        let at = slot(key.nibble_path())?;
+        match &self.lock()[at] {
+            Some((version, node)) if *version == key.version() => Some(node.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps the top-level nodes a committed block wrote.
+    pub(super) fn committed(&self, update: &TreeUpdateBatch) {
+        let mut slots = self.lock();
+        for (k, n) in update.node_batch.nodes() {
+            if let Some(at) = slot(k.nibble_path()) {
+                if slots[at].as_ref().is_none_or(|(v, _)| *v <= k.version()) {
+                    slots[at] = Some((k.version(), n.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Reads the tree from the store; through the node cache when `cached` (only for
+/// updates of the head's tree: see [`NodeCache`]).
+struct Reader<'a> {
+    store: &'a Store,
+    cached: bool,
+}
 
 impl TreeReader for Reader<'_> {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        if self.cached {
+            if let Some(node) = self.store.tree_cache.get(node_key) {
+                return Ok(Some(node));
+            }
+        }
         let raw = self
-            .0
-            .raw_get(CF_TREE_NODES, &self.0.tree_node_key(node_key))?;
+            .store
+            .raw_get(CF_TREE_NODES, &self.store.tree_node_key(node_key))?;
         Ok(raw.map(|b| codec::decode(&b, 1 << 20)).transpose()?)
     }
 
@@ -76,7 +156,7 @@ impl TreeReader for Reader<'_> {
         key_hash: KeyHash,
     ) -> anyhow::Result<Option<OwnedValue>> {
         let start = value_key(&key_hash, max_version);
-        let found = self.0.raw_iter(
+        let found = self.store.raw_iter(
             CF_TREE_VALUES,
             IteratorMode::From(&start, Direction::Reverse),
             1,
@@ -120,7 +200,10 @@ impl Store {
         diff: &StateDiff,
         version: Version,
     ) -> Result<(kuai_types::Hash, TreeUpdateBatch), NodeError> {
-        let reader = Reader(self);
+        let reader = Reader {
+            store: self,
+            cached: true,
+        };
         let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
         // Writes only (nearly every block): jmt's batch insertion sorts the keys and
         // builds each new internal node once, where inserting key by key rebuilds and
@@ -163,17 +246,18 @@ impl Store {
         for ((version, hash), v) in update.node_batch.values() {
             batch.put_cf(values, value_key(hash, *version), codec::encode(v));
         }
-        let stale = self.cf_handle(CF_TREE_STALE)?;
+        // One index entry per version (not one per replaced node: about 7.5 a
+        // transaction, each a memtable insert on every commit and a delete when pruned).
+        let mut replaced: BTreeMap<Version, Vec<Vec<u8>>> = BTreeMap::new();
         for s in &update.stale_node_index_batch {
-            batch.put_cf(
-                stale,
-                [
-                    &s.stale_since_version.to_be_bytes()[..],
-                    &self.tree_node_key(&s.node_key),
-                ]
-                .concat(),
-                [],
-            );
+            replaced
+                .entry(s.stale_since_version)
+                .or_default()
+                .push(self.tree_node_key(&s.node_key));
+        }
+        let stale = self.cf_handle(CF_TREE_STALE)?;
+        for (version, keys) in replaced {
+            batch.put_cf(stale, version.to_be_bytes(), codec::encode(&keys));
         }
         Ok(())
     }
@@ -181,32 +265,48 @@ impl Store {
     /// Deletes the tree nodes that no version from `keep_from` on needs (those replaced at
     /// or before it), so only the roots of the last versions stay provable. Returns how
     /// many nodes it removed.
+    ///
+    /// The replaced-node index has two entry forms: the version alone, valued with the
+    /// list of node keys that version replaced (written now), and the version followed by
+    /// one node key, valued empty (stores written before the fifth session). Both sort
+    /// by version first, so one pass in key order takes both.
     pub fn prune_tree(&self, keep_from: Version) -> Result<usize, NodeError> {
+        /// Node deletions per write batch.
+        const BATCH_NODES: usize = 16_384;
         let mut removed = 0;
         loop {
-            let entries = self.raw_iter(CF_TREE_STALE, IteratorMode::Start, 1024)?;
-            let due: Vec<_> = entries
-                .into_iter()
-                .take_while(|(k, _)| {
-                    k.get(..8)
-                        .and_then(|v| v.try_into().ok())
-                        .map(u64::from_be_bytes)
-                        .is_some_and(|v| v <= keep_from)
-                })
-                .collect();
-            if due.is_empty() {
-                return Ok(removed);
-            }
+            let entries = self.raw_iter(CF_TREE_STALE, IteratorMode::Start, 256)?;
             let mut batch = WriteBatch::default();
             let (nodes, stale) = (
                 self.cf_handle(CF_TREE_NODES)?,
                 self.cf_handle(CF_TREE_STALE)?,
             );
-            for (k, _) in &due {
-                batch.delete_cf(nodes, &k[8..]);
-                batch.delete_cf(stale, k);
+            let mut count = 0;
+            for (k, v) in entries {
+                let version = k
+                    .get(..8)
+                    .and_then(|v| v.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .ok_or_else(|| tree_err(format!("replaced-node index key {k:02x?}")))?;
+                if version > keep_from || count >= BATCH_NODES {
+                    break;
+                }
+                if k.len() == 8 {
+                    let keys: Vec<Vec<u8>> = codec::decode(&v, 1 << 30).map_err(tree_err)?;
+                    for node in &keys {
+                        batch.delete_cf(nodes, node);
+                    }
+                    count += keys.len();
+                } else {
+                    batch.delete_cf(nodes, &k[8..]);
+                    count += 1;
+                }
+                batch.delete_cf(stale, &k);
             }
-            removed += due.len();
+            if batch.is_empty() {
+                return Ok(removed);
+            }
+            removed += count;
             self.write_unsynced(batch)?;
         }
     }
@@ -218,7 +318,10 @@ impl Store {
         key: &[u8],
         version: Version,
     ) -> Result<(Option<Vec<u8>>, StateProof, kuai_types::Hash), NodeError> {
-        let reader = Reader(self);
+        let reader = Reader {
+            store: self,
+            cached: false,
+        };
         let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
         let (value, proof) = tree
             .get_with_proof(key_hash(key), version)
@@ -266,16 +369,26 @@ mod tests {
             .unwrap();
     }
 
+    /// Two fresh stores (and their directories) that committed the same versions `0..n`.
+    fn twin_stores(n: u64) -> ([tempfile::TempDir; 2], Store, Store) {
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let (a, b) = (
+            Store::open(dirs[0].path()).unwrap(),
+            Store::open(dirs[1].path()).unwrap(),
+        );
+        for h in 0..n {
+            commit(&a, h, &format!("v{h}"));
+            commit(&b, h, &format!("v{h}"));
+        }
+        (dirs, a, b)
+    }
+
     /// Batch insertion (blocks without deletions) builds the same tree as inserting key
     /// by key: the same root at every version, over blocks that add, overwrite and (with
     /// deletions, key by key) remove keys, and proofs from the stored nodes hold.
     #[test]
     fn batch_insertion_builds_the_tree_key_by_key_insertion_builds() {
-        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let (batch, reference) = (
-            Store::open(a.path()).unwrap(),
-            Store::open(b.path()).unwrap(),
-        );
+        let (_dirs, batch, reference) = twin_stores(0);
         let mut seed = 7u64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -293,7 +406,10 @@ mod tests {
                 diff.insert(format!("k/{}", next() % 500).into_bytes(), None);
             }
             let (root, tree) = batch.state_tree_update(&diff, h).unwrap();
-            let reader = Reader(&reference);
+            let reader = Reader {
+                store: &reference,
+                cached: false,
+            };
             let (want, reference_tree) =
                 key_by_key(&JellyfishMerkleTree::new(&reader), &diff, h).unwrap();
             assert_eq!(root, want, "version {h}");
@@ -308,6 +424,90 @@ mod tests {
             proof
                 .verify(RootHash(root.0), key_hash(&key), value.as_ref())
                 .unwrap();
+        }
+    }
+
+    /// The node cache holds the committed blocks' top nodes and nothing of a proposal
+    /// that never committed: an update through it gives the root a store read without
+    /// it gives, after an abandoned proposal at the same height.
+    #[test]
+    fn the_node_cache_holds_committed_nodes_only() {
+        let (_dirs, cached, plain) = twin_stores(5);
+        let mut abandoned = StateDiff::new();
+        abandoned.insert(b"c/1".to_vec(), Some(b"abandoned".to_vec()));
+        abandoned.insert(b"c/2".to_vec(), Some(b"abandoned".to_vec()));
+        let (abandoned_root, _) = cached.state_tree_update(&abandoned, 5).unwrap();
+        let root_at_5 = NodeKey::new(5, std::iter::empty().collect());
+        assert!(cached.tree_cache.get(&root_at_5).is_none());
+        for h in 5..8 {
+            commit(&cached, h, &format!("v{h}"));
+            commit(&plain, h, &format!("v{h}"));
+        }
+        // One slot per path: the head's root, not the replaced ones.
+        let root_at_7 = NodeKey::new(7, std::iter::empty().collect());
+        assert!(cached.tree_cache.get(&root_at_7).is_some());
+        assert!(cached.tree_cache.get(&root_at_5).is_none());
+        let mut next = StateDiff::new();
+        next.insert(b"c/3".to_vec(), Some(b"x".to_vec()));
+        let (root, _) = cached.state_tree_update(&next, 8).unwrap();
+        let reader = Reader {
+            store: &plain,
+            cached: false,
+        };
+        let (want, _) = key_by_key(&JellyfishMerkleTree::new(&reader), &next, 8).unwrap();
+        assert_eq!(root, want);
+        let (_, _, root_5) = cached.state_proof(b"c/1", 5).unwrap();
+        assert_ne!(root_5, abandoned_root);
+    }
+
+    /// A replaced-node index in the form stores from before the fifth session have (one
+    /// entry per node, valued empty) is pruned as the per-version form is: the same
+    /// nodes go, the window stays provable, and the index ends up empty up to the window.
+    #[test]
+    fn pruning_takes_the_older_one_entry_per_node_index_too() {
+        let (_dirs, current, older) = twin_stores(8);
+        // Rewrite `older`'s index in the one-entry-per-node form.
+        let entries = older
+            .raw_iter(CF_TREE_STALE, IteratorMode::Start, usize::MAX)
+            .unwrap();
+        assert!(entries.iter().all(|(k, _)| k.len() == 8));
+        let stale = older.cf_handle(CF_TREE_STALE).unwrap();
+        let mut batch = WriteBatch::default();
+        for (k, v) in &entries {
+            batch.delete_cf(stale, k);
+            for node in codec::decode::<Vec<Vec<u8>>>(v, 1 << 20).unwrap() {
+                batch.put_cf(stale, [&k[..], &node].concat(), []);
+            }
+        }
+        older.write_unsynced(batch).unwrap();
+
+        let removed = current.prune_tree(5).unwrap();
+        assert!(removed > 0);
+        assert_eq!(older.prune_tree(5).unwrap(), removed);
+        for store in [&current, &older] {
+            let nodes = store
+                .raw_iter(CF_TREE_NODES, IteratorMode::Start, usize::MAX)
+                .unwrap();
+            assert_eq!(
+                nodes,
+                current
+                    .raw_iter(CF_TREE_NODES, IteratorMode::Start, usize::MAX)
+                    .unwrap()
+            );
+            let left = store
+                .raw_iter(CF_TREE_STALE, IteratorMode::Start, usize::MAX)
+                .unwrap();
+            assert!(left
+                .iter()
+                .all(|(k, _)| u64::from_be_bytes(k[..8].try_into().unwrap()) > 5));
+            for h in 5..8 {
+                let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
+                assert_eq!(value.as_deref(), Some(format!("v{h}").as_bytes()));
+                proof
+                    .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
+                    .unwrap();
+            }
+            assert!(store.state_proof(b"c/1", 2).is_err());
         }
     }
 
