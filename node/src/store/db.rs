@@ -104,6 +104,11 @@ fn block_hash_key(h: &Hash) -> Vec<u8> {
 /// The block cache all column families share.
 const BLOCK_CACHE_BYTES: usize = 64 << 20;
 
+/// The most memory all column families' memtables may hold together before the largest
+/// is flushed. Without it each of the dozen column families may hold two 64 MiB
+/// memtables, and a validator under a minute of load reached 900+ MiB of RSS.
+const MEMTABLE_BUDGET_BYTES: usize = 256 << 20;
+
 /// Column-family options: whole-key Bloom filters (execution and the state tree do point
 /// reads, most of them for keys in one SST file of many) kept in the shared block cache
 /// with the index blocks.
@@ -125,6 +130,7 @@ impl Store {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_max_background_jobs(2);
+        opts.set_db_write_buffer_size(MEMTABLE_BUDGET_BYTES);
         let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = ALL_CFS
             .iter()
