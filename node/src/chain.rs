@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
-use kuai_runtime::{execute_block, BlockContext, BlockOutcome};
+use kuai_runtime::{execute_hashed_block, BlockContext, BlockOutcome};
 use kuai_types::certificate::CommitCertificate;
 use kuai_types::genesis::GenesisSpec;
 use kuai_types::{Block, BlockHeader, Hash, Keypair, PublicKey, SignedTransaction};
@@ -353,9 +353,18 @@ impl Chain {
         );
         let time_ms = wall_clock_ms.max(head.time_ms + 1);
         let ctx = self.context(&head, time_ms, self.key.public());
-        // Every reaped transaction's signature was verified on admission.
-        let verified: HashSet<Hash> = txs.iter().map(SignedTransaction::hash).collect();
-        let outcome = execute_block(&self.store, &head.state_root, &ctx, &txs, &verified)?;
+        // Every reaped transaction's signature was verified on admission. Each is hashed
+        // once here, for the verified set, execution and the transactions root.
+        let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+        let verified: HashSet<Hash> = hashes.iter().copied().collect();
+        let outcome = execute_hashed_block(
+            &self.store,
+            &head.state_root,
+            &ctx,
+            &txs,
+            &hashes,
+            &verified,
+        )?;
         let (state_root, tree) = self.store.state_tree_update(&outcome.diff, ctx.height)?;
         let header = BlockHeader {
             chain_id: ctx.chain_id,
@@ -363,7 +372,7 @@ impl Chain {
             parent_hash: head.hash,
             time_ms,
             proposer: ctx.proposer,
-            tx_root: Block::compute_tx_root(&txs),
+            tx_root: Block::tx_root_of(&hashes),
             state_root,
             receipts_root: outcome.receipts_root,
         };
@@ -402,7 +411,8 @@ impl Chain {
                 h.time_ms, head.time_ms
             )));
         }
-        if Block::compute_tx_root(&block.txs) != h.tx_root {
+        let hashes: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
+        if Block::tx_root_of(&hashes) != h.tx_root {
             return Err(bad("transactions root mismatch".into()));
         }
         let ctx = self.context(&head, h.time_ms, h.proposer);
@@ -410,14 +420,20 @@ impl Chain {
         // checked (in one batch) during execution.
         let verified: HashSet<Hash> = {
             let pool = self.pool();
-            block
-                .txs
+            hashes
                 .iter()
-                .map(SignedTransaction::hash)
                 .filter(|h| pool.contains(h))
+                .copied()
                 .collect()
         };
-        let outcome = execute_block(&self.store, &head.state_root, &ctx, &block.txs, &verified)?;
+        let outcome = execute_hashed_block(
+            &self.store,
+            &head.state_root,
+            &ctx,
+            &block.txs,
+            &hashes,
+            &verified,
+        )?;
         let (state_root, tree) = self.store.state_tree_update(&outcome.diff, h.height)?;
         if state_root != h.state_root || outcome.receipts_root != h.receipts_root {
             return Err(bad(

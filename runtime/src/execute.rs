@@ -107,7 +107,28 @@ pub fn execute_block(
     pre_verified: &HashSet<Hash>,
 ) -> Result<BlockOutcome, RuntimeError> {
     let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
-    let sig_ok = signature_results(txs, &hashes, pre_verified);
+    execute_hashed_block(state, parent_root, ctx, txs, &hashes, pre_verified)
+}
+
+/// [`execute_block`] for a caller that already has each transaction's hash
+/// (`hashes[i]` is `txs[i].hash()`): a node hashes a block's transactions once for the
+/// transactions root, the verified set and execution, instead of once for each.
+pub fn execute_hashed_block(
+    state: &dyn StateRead,
+    parent_root: &Hash,
+    ctx: &BlockContext,
+    txs: &[SignedTransaction],
+    hashes: &[Hash],
+    pre_verified: &HashSet<Hash>,
+) -> Result<BlockOutcome, RuntimeError> {
+    if hashes.len() != txs.len() {
+        return Err(RuntimeError::Storage(format!(
+            "{} transaction hashes for {} transactions",
+            hashes.len(),
+            txs.len()
+        )));
+    }
+    let sig_ok = signature_results(txs, hashes, pre_verified);
     let committed = ReadCache::new(state);
     let mut block = Overlay::new(&committed);
     // Begin block: scheduled validator changes, then the deadline sweep.
@@ -120,7 +141,7 @@ pub fn execute_block(
     }
     block_events.extend(deadlines::sweep(&mut block, ctx.time_ms)?);
     let mut receipts = Vec::with_capacity(txs.len());
-    for (index, (stx, hash)) in txs.iter().zip(&hashes).enumerate() {
+    for (index, (stx, hash)) in txs.iter().zip(hashes).enumerate() {
         let result = apply_tx(&mut block, ctx, stx, sig_ok[index]);
         let (outcome, events) = match result {
             Ok(events) => (TxOutcome::Success, events),

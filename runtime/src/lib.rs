@@ -31,7 +31,7 @@ mod tx;
 pub use commitment::state_root;
 pub use error::RuntimeError;
 pub use execute::{
-    block_events_hash, check_envelope, check_envelope_verified, execute_block, BlockContext,
-    BlockOutcome,
+    block_events_hash, check_envelope, check_envelope_verified, execute_block,
+    execute_hashed_block, BlockContext, BlockOutcome,
 };
 pub use state::{MemState, Overlay, StateDiff, StateRead};

@@ -48,7 +48,12 @@ impl Block {
     }
 
     pub fn compute_tx_root(txs: &[SignedTransaction]) -> Hash {
-        merkle_root(&txs.iter().map(SignedTransaction::hash).collect::<Vec<_>>())
+        Block::tx_root_of(&txs.iter().map(SignedTransaction::hash).collect::<Vec<_>>())
+    }
+
+    /// The transactions root from the transactions' hashes, in block order.
+    pub fn tx_root_of(hashes: &[Hash]) -> Hash {
+        merkle_root(hashes)
     }
 
     pub fn encode(&self) -> Vec<u8> {

@@ -318,3 +318,30 @@ fn every_rejection_reason_is_produced_with_a_reason() {
     let missing: Vec<_> = expected.difference(&c.codes).collect();
     assert!(missing.is_empty(), "no story produces: {missing:?}");
 }
+
+/// Execution with the caller's hashes gives what execution computing them gives, and a
+/// hash list that does not match the transactions is refused, not trusted.
+#[test]
+fn execution_with_given_hashes_matches_and_checks_their_count() {
+    let mut c = TestChain::new();
+    let txs = vec![
+        c.sign(&key("civil-app"), request(1, &["x"])),
+        c.sign(&key("police-app"), request(1, &["x"])),
+    ];
+    let ctx = BlockContext {
+        chain_id: CHAIN.into(),
+        height: 1,
+        time_ms: 1_000,
+        proposer: key("police-validator").public(),
+    };
+    let none = HashSet::new();
+    let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+    let plain = crate::execute_block(&c.state, &c.root, &ctx, &txs, &none).unwrap();
+    let hashed =
+        crate::execute_hashed_block(&c.state, &c.root, &ctx, &txs, &hashes, &none).unwrap();
+    assert_eq!(hashed.receipts, plain.receipts);
+    assert_eq!(hashed.diff, plain.diff);
+    assert_eq!(hashed.receipts_root, plain.receipts_root);
+    let short = crate::execute_hashed_block(&c.state, &c.root, &ctx, &txs, &hashes[..1], &none);
+    assert!(matches!(short, Err(RuntimeError::Storage(_))));
+}
