@@ -12,6 +12,8 @@ use kuai_types::codec::MAX_TX_BYTES;
 use kuai_types::model::Organization;
 use kuai_types::{Block, PublicKey, SignedTransaction};
 
+use crate::store::TxLocation;
+
 use super::error::{ApiError, ApiResult};
 use super::params::{self, BlockListParams};
 use super::AppState;
@@ -82,7 +84,9 @@ pub async fn submit_tx(
 pub async fn get_tx(State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<TxView> {
     let hash = params::hash("transaction hash", &raw)?;
     let store = s.chain.store();
-    if let Some(loc) = store.tx_location(&hash)? {
+    // The receipt says where the transaction is; it is read once, for both.
+    if let Some(receipt) = store.receipt(&hash)? {
+        let loc = TxLocation::from(&receipt);
         let block = store
             .block(loc.height)?
             .ok_or_else(|| ApiError::not_found(format!("block {} is missing", loc.height)))?;
@@ -99,7 +103,7 @@ pub async fn get_tx(State(s): State<AppState>, Path(raw): Path<String>) -> ApiRe
             index: Some(loc.index),
             tx: stx.tx,
             signature: stx.signature,
-            receipt: store.receipt(&hash)?,
+            receipt: Some(receipt),
         }));
     }
     match s.chain.pending(&hash) {

@@ -81,6 +81,16 @@ pub struct TxLocation {
     pub index: u32,
 }
 
+impl From<&Receipt> for TxLocation {
+    /// A receipt records where its transaction is.
+    fn from(r: &Receipt) -> Self {
+        TxLocation {
+            height: r.height,
+            index: r.index,
+        }
+    }
+}
+
 pub struct Store {
     db: DB,
     /// Candidate blocks were written since the last synced write (see
@@ -92,7 +102,7 @@ pub struct Store {
     /// Tree-node keys start with their version, big-endian (every store created since
     /// the fourth session); otherwise they are the node key's canonical encoding.
     pub(super) tree_keys_by_version: bool,
-    /// The most recently committed or read nodes of the current state tree (see
+    /// The top levels of the state tree as the last committed blocks wrote them (see
     /// [`super::tree::NodeCache`]).
     pub(super) tree_cache: super::tree::NodeCache,
 }
@@ -554,10 +564,7 @@ impl Store {
 
     /// Where a committed transaction is (from its receipt).
     pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, NodeError> {
-        Ok(self.receipt(hash)?.map(|r| TxLocation {
-            height: r.height,
-            index: r.index,
-        }))
+        Ok(self.receipt(hash)?.as_ref().map(TxLocation::from))
     }
 
     pub fn receipt(&self, hash: &Hash) -> Result<Option<Receipt>, NodeError> {

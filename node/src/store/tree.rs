@@ -12,9 +12,10 @@
 //!   by version and compaction moves rather than rewrites them (stores from before this
 //!   format, recorded in the meta column, keep their keys: [`Store::tree_node_key`]);
 //! - nodes and value versions are written in the block's own write batch, with an index of
-//!   the nodes each version replaced (one entry per version, listing them); with `state_history_blocks = N` in the config, nodes
-//!   no version of the last N needs are pruned after each commit, so proofs are available
-//!   for the last N heights (without it, for every height).
+//!   the nodes each version replaced (one entry per version, listing them); with
+//!   `state_history_blocks = N` in the config, nodes no version of the last N needs are
+//!   pruned after each commit, so proofs are available for the last N heights (without
+//!   it, for every height).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -70,7 +71,8 @@ const NODE_CACHE_LEVELS: usize = 4;
 /// The decoded nodes of the top levels of the state tree, as the last committed blocks
 /// wrote them: every block rewrites these levels and reads them first, and a third of a
 /// tree update's time was reading them back from RocksDB (a third of that decoding).
-/// One slot per nibble path, so no hashing and no eviction.
+/// One slot per nibble path, so no hashing and no eviction; the slots are allocated by the
+/// first commit, so a store that only reads (CLI tools, backups) never holds them.
 ///
 /// Rules:
 /// - only nodes of committed versions go in ([`NodeCache::committed`], after the block's
@@ -84,7 +86,7 @@ pub(crate) struct NodeCache(Mutex<Vec<Option<(Version, Node)>>>);
 
 impl Default for NodeCache {
     fn default() -> Self {
-        NodeCache(Mutex::new(vec![None; level_start(NODE_CACHE_LEVELS + 1)]))
+        NodeCache(Mutex::new(Vec::new()))
     }
 }
 
@@ -111,8 +113,8 @@ impl NodeCache {
 
     fn get(&self, key: &NodeKey) -> Option<Node> {
         let at = slot(key.nibble_path())?;
-        match &self.lock()[at] {
-            Some((version, node)) if *version == key.version() => Some(node.clone()),
+        match self.lock().get(at) {
+            Some(Some((version, node))) if *version == key.version() => Some(node.clone()),
             _ => None,
         }
     }
@@ -120,6 +122,9 @@ impl NodeCache {
     /// Keeps the top-level nodes a committed block wrote.
     pub(super) fn committed(&self, update: &TreeUpdateBatch) {
         let mut slots = self.lock();
+        if slots.is_empty() {
+            slots.resize(level_start(NODE_CACHE_LEVELS + 1), None);
+        }
         for (k, n) in update.node_batch.nodes() {
             if let Some(at) = slot(k.nibble_path()) {
                 if slots[at].as_ref().is_none_or(|(v, _)| *v <= k.version()) {
