@@ -18,7 +18,8 @@
 //!   `organization` — a credit code the event *concerns*; `entry` — a catalog entry id
 //!   the event concerns. See [`subjects`] for "concerns".
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,8 +146,45 @@ pub struct Subjects {
     pub entries: BTreeSet<u64>,
 }
 
-fn lookup<T: DeserializeOwned>(get: &dyn Fn(&[u8]) -> Option<Vec<u8>>, key: &[u8]) -> Option<T> {
-    codec::decode(&get(key)?, MAX_STATE_VALUE_BYTES).ok()
+/// The parties of one record: the organizations it names and the entry it is about.
+#[derive(Clone)]
+struct Parties {
+    organizations: [Option<String>; 2],
+    entry: Option<u64>,
+}
+
+/// The records events are about, read with `get` (state key → value) and decoded once
+/// each: a block's index pass meets the same grant and catalog entry for each of its
+/// thousands of access events, and decoding them each time was a twentieth of a
+/// validator's work. Only fields that never change once written are kept.
+pub struct Records<'a> {
+    get: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    memo: RefCell<HashMap<Vec<u8>, Option<Parties>>>,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(get: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Self {
+        Records {
+            get,
+            memo: RefCell::default(),
+        }
+    }
+
+    /// The parties of the record at `key`, decoded as `T` by `parties` (memoized).
+    fn parties<T: DeserializeOwned>(
+        &self,
+        key: Vec<u8>,
+        parties: fn(T) -> Parties,
+    ) -> Option<Parties> {
+        if let Some(p) = self.memo.borrow().get(&key) {
+            return p.clone();
+        }
+        let found = (self.get)(&key)
+            .and_then(|v| codec::decode::<T>(&v, MAX_STATE_VALUE_BYTES).ok())
+            .map(parties);
+        self.memo.borrow_mut().insert(key, found.clone());
+        found
+    }
 }
 
 /// What an event concerns. An organization: the one a field names (`credit_code`,
@@ -156,11 +194,11 @@ fn lookup<T: DeserializeOwned>(get: &dyn Fn(&[u8]) -> Option<Vec<u8>>, key: &[u8
 /// grantee and provider of a grant (and so of its access events); the raiser and
 /// provider of an objection; the applicant and provider of an agreement. An entry: the
 /// `entry_id` an event names, or the entry of the request, grant, objection or agreement
-/// it is about. Records are looked up with `get` (state key → value); the fields used
-/// never change once written, so the answer is the same at commit time and later.
+/// it is about. Records are looked up through `records`; the fields used never change
+/// once written, so the answer is the same at commit time and later.
 /// Governance events (proposals, validators, calendars, parameters) concern only the
 /// organizations they name.
-pub fn subjects(event: &Event, get: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Subjects {
+pub fn subjects(event: &Event, records: &Records<'_>) -> Subjects {
     let mut s = Subjects::default();
     let mut entry_ids = Vec::new();
     let mut request = None;
@@ -260,31 +298,45 @@ pub fn subjects(event: &Event, get: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Subjec
             }
         }
     }
-    if let Some(r) = request.and_then(|id| lookup::<ShareRequest>(get, &keys::share_request(id))) {
-        s.organizations.insert(r.requester);
-        s.organizations.insert(r.provider);
-        entry_ids.push(r.entry_id);
-    }
-    if let Some(g) = grant.and_then(|id| lookup::<Grant>(get, &keys::grant(id))) {
-        s.organizations.insert(g.grantee);
-        s.organizations.insert(g.provider);
-        entry_ids.push(g.entry_id);
-    }
-    if let Some(o) = objection.and_then(|id| lookup::<Objection>(get, &keys::objection(id))) {
-        s.organizations.insert(o.raised_by);
-        s.organizations.insert(o.provider);
-        entry_ids.push(o.entry_id);
-    }
-    if let Some(a) = agreement.and_then(|id| lookup::<Agreement>(get, &keys::agreement(id))) {
-        s.organizations.insert(a.applicant);
-        s.organizations.insert(a.provider);
-        entry_ids.push(a.entry_id);
+    let about = [
+        request.and_then(|id| {
+            records.parties(keys::share_request(id), |r: ShareRequest| Parties {
+                organizations: [Some(r.requester), Some(r.provider)],
+                entry: Some(r.entry_id),
+            })
+        }),
+        grant.and_then(|id| {
+            records.parties(keys::grant(id), |g: Grant| Parties {
+                organizations: [Some(g.grantee), Some(g.provider)],
+                entry: Some(g.entry_id),
+            })
+        }),
+        objection.and_then(|id| {
+            records.parties(keys::objection(id), |o: Objection| Parties {
+                organizations: [Some(o.raised_by), Some(o.provider)],
+                entry: Some(o.entry_id),
+            })
+        }),
+        agreement.and_then(|id| {
+            records.parties(keys::agreement(id), |a: Agreement| Parties {
+                organizations: [Some(a.applicant), Some(a.provider)],
+                entry: Some(a.entry_id),
+            })
+        }),
+    ];
+    for p in about.into_iter().flatten() {
+        s.organizations
+            .extend(p.organizations.into_iter().flatten());
+        entry_ids.extend(p.entry);
     }
     for id in entry_ids {
         if s.entries.insert(id) {
-            if let Some(e) = lookup::<CatalogEntry>(get, &keys::catalog_entry(id)) {
-                s.organizations.insert(e.provider);
-            }
+            let entry = records.parties(keys::catalog_entry(id), |e: CatalogEntry| Parties {
+                organizations: [Some(e.provider), None],
+                entry: None,
+            });
+            s.organizations
+                .extend(entry.into_iter().flat_map(|p| p.organizations).flatten());
         }
     }
     s
@@ -300,6 +352,7 @@ pub fn index_entries(
     receipts: &[Receipt],
     get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
 ) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let records = Records::new(get);
     let mut out = Vec::new();
     let block = block_events
         .iter()
@@ -317,7 +370,7 @@ pub fn index_entries(
             slot,
             event: i as u32,
         };
-        let subjects = subjects(event, get);
+        let subjects = subjects(event, &records);
         let value = codec::encode(&(tx_hash, time_ms, event));
         let prefixes = subjects
             .organizations
@@ -466,7 +519,7 @@ impl Filter {
             return true;
         }
         let get = |k: &[u8]| kuai_runtime::StateRead::get(store, k).ok().flatten();
-        let s = subjects(&rec.event, &get);
+        let s = subjects(&rec.event, &Records::new(&get));
         self.organization
             .as_ref()
             .is_none_or(|o| s.organizations.contains(o))
@@ -639,11 +692,54 @@ mod tests {
                 grantee: "G".into(),
                 expires_at: 0,
             },
-            &none,
+            &Records::new(&none),
         );
         assert_eq!(s.organizations, BTreeSet::from(["G".to_string()]));
         assert!(s.entries.is_empty());
-        let s = subjects(&Event::ParametersSet, &none);
+        let s = subjects(&Event::ParametersSet, &Records::new(&none));
         assert_eq!(s, Subjects::default());
+    }
+
+    #[test]
+    fn records_are_read_once_each_and_a_missing_one_stays_missing() {
+        let grant = kuai_types::model::Grant {
+            id: 4,
+            request_id: 2,
+            agreement_id: None,
+            entry_id: 9,
+            grantee: "G".into(),
+            provider: "P".into(),
+            fields: vec![],
+            masking: vec![],
+            purpose: "x".into(),
+            granted_at: 0,
+            expires_at: u64::MAX,
+            quota_rows: None,
+            rows_used: 0,
+            quota_calls: None,
+            calls_used: 0,
+            revoked: None,
+        };
+        let reads = std::cell::Cell::new(0);
+        let get = |k: &[u8]| {
+            reads.set(reads.get() + 1);
+            (k == keys::grant(4).as_slice()).then(|| codec::encode(&grant))
+        };
+        let records = Records::new(&get);
+        for access_id in 1..=3 {
+            let event = Event::AccessRecorded {
+                access_id,
+                grant_id: 4,
+                rows: 1,
+            };
+            let s = subjects(&event, &records);
+            assert_eq!(
+                s.organizations,
+                BTreeSet::from(["G".to_string(), "P".to_string()])
+            );
+            assert_eq!(s.entries, BTreeSet::from([9]));
+        }
+        // The grant, and the entry it names (absent here), once each.
+        assert_eq!(reads.get(), 2);
     }
 }
