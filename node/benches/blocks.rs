@@ -12,6 +12,8 @@
 //! time per block (with the commit's `fdatasync`) is printed at the end.
 //!
 //! `cargo bench -p kuai-node --bench blocks --profile dev`; results in docs/BENCHMARKS.md.
+//! Blocks hold 1,000 transactions, or `KUAI_BENCH_BLOCK_TXS` (the size of a block at a
+//! steady few thousand a second is a few hundred).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -24,7 +26,19 @@ use kuai_types::model::Role;
 use kuai_types::{Keypair, SignedTransaction};
 
 const PURPOSE: &str = "Subsistence allowance eligibility checks";
+/// Transactions per block unless `KUAI_BENCH_BLOCK_TXS` says otherwise.
 const BLOCK: usize = 1_000;
+
+fn block_txs() -> usize {
+    match std::env::var("KUAI_BENCH_BLOCK_TXS") {
+        Ok(v) => v
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .expect("KUAI_BENCH_BLOCK_TXS must be a positive number"),
+        Err(_) => BLOCK,
+    }
+}
 const SIGNERS: usize = 64;
 
 mod support;
@@ -111,11 +125,12 @@ impl Pair {
 struct Mix {
     signers: Vec<TxBuilder>,
     next: usize,
+    size: usize,
 }
 
 impl Mix {
     fn block(&mut self) -> Vec<SignedTransaction> {
-        (0..BLOCK)
+        (0..self.size)
             .map(|_| {
                 let i = self.next;
                 self.next += 1;
@@ -164,12 +179,14 @@ fn blocks(c: &mut Criterion) {
             .map(|k| TxBuilder::new(chain_id.clone(), k, 0))
             .collect(),
         next: 0,
+        size: block_txs(),
     };
+    let size = mix.size;
 
-    let mut group = c.benchmark_group("block_of_1000");
+    let mut group = c.benchmark_group(format!("block_of_{size}"));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(15));
-    group.throughput(Throughput::Elements(BLOCK as u64));
+    group.throughput(Throughput::Elements(size as u64));
     let (mut validating, mut proposing) = (Cost::default(), Cost::default());
     let mut blocks = 0u32;
     group.bench_function("validate_and_commit", |b| {
@@ -187,7 +204,7 @@ fn blocks(c: &mut Criterion) {
     });
     group.finish();
     let per_tx = |c: Cost| {
-        let n = f64::from(blocks) * BLOCK as f64;
+        let n = f64::from(blocks) * size as f64;
         (
             c.cpu.as_secs_f64() * 1e6 / n,
             c.wall.as_secs_f64() * 1e6 / n,
@@ -196,7 +213,7 @@ fn blocks(c: &mut Criterion) {
     let (vc, vw) = per_tx(validating);
     let (pc, pw) = per_tx(proposing);
     println!(
-        "{blocks} blocks of {BLOCK}, ending at height {} with {} transactions of the mix:\n  \
+        "{blocks} blocks of {size}, ending at height {} with {} transactions of the mix:\n  \
          validator: {vc:.1} µs CPU, {vw:.1} µs wall per transaction\n  \
          proposer:  {pc:.1} µs CPU, {pw:.1} µs wall per transaction",
         pair.proposer.head().height,
