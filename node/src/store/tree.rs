@@ -55,9 +55,9 @@ pub(super) const NODE_COMPACT: u8 = 0xC1;
 /// The most bytes a node may decode from (a full internal node takes about 650).
 const NODE_LIMIT: u64 = 1 << 20;
 
-fn compact() -> impl bincode::Options {
-    use bincode::Options;
-    bincode::DefaultOptions::new().with_limit(NODE_LIMIT)
+/// Varint, little-endian, no trailing bytes (bincode's defaults).
+fn compact() -> bincode::DefaultOptions {
+    bincode::DefaultOptions::new()
 }
 
 /// A node as stored: [`NODE_COMPACT`] then bincode's varint encoding.
@@ -65,6 +65,7 @@ pub(super) fn encode_node(node: &Node) -> Vec<u8> {
     use bincode::Options;
     let mut out = Vec::with_capacity(700);
     out.push(NODE_COMPACT);
+    // Without a limit, so bincode does not size the node in a first pass.
     compact()
         .serialize_into(&mut out, node)
         .expect("a tree node always encodes");
@@ -75,7 +76,10 @@ pub(super) fn encode_node(node: &Node) -> Vec<u8> {
 pub(super) fn decode_node(bytes: &[u8]) -> Result<Node, NodeError> {
     use bincode::Options;
     match bytes.split_first() {
-        Some((&NODE_COMPACT, rest)) => compact().deserialize(rest).map_err(tree_err),
+        Some((&NODE_COMPACT, rest)) => compact()
+            .with_limit(NODE_LIMIT)
+            .deserialize(rest)
+            .map_err(tree_err),
         _ => Ok(codec::decode(bytes, NODE_LIMIT as usize)?),
     }
 }

@@ -30,8 +30,14 @@ fn options() -> impl Options {
 /// Encodes a value canonically. Encoding an in-memory value cannot fail for the
 /// types of this crate (no maps with non-string keys, no unsized sequences).
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Into a growing buffer: `serialize` walks the value twice (once to size the
+    // buffer), and most values here are small. Same bytes either way.
+    let mut out = Vec::with_capacity(128);
     // bincode only fails on serializer errors our derived types cannot raise.
-    options().serialize(value).unwrap_or_default()
+    match options().serialize_into(&mut out, value) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Decodes exactly one value from `bytes`, which must not exceed `limit` bytes.
@@ -130,5 +136,23 @@ mod tests {
              0100000000000000\
              09"
         );
+    }
+
+    #[test]
+    fn encoding_into_a_growing_buffer_gives_bincodes_bytes() {
+        let values = vec![
+            Sample {
+                a: u64::MAX,
+                b: "数据共享".into(),
+                c: vec![],
+            },
+            Sample {
+                a: 0,
+                b: "x".repeat(5000),
+                c: (0..=255).collect(),
+            },
+        ];
+        assert_eq!(encode(&values), options().serialize(&values).unwrap());
+        assert_eq!(encode(&values[0]), options().serialize(&values[0]).unwrap());
     }
 }
