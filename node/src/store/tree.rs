@@ -61,15 +61,13 @@ fn compact() -> bincode::DefaultOptions {
 }
 
 /// A node as stored: [`NODE_COMPACT`] then bincode's varint encoding.
-pub(super) fn encode_node(node: &Node) -> Vec<u8> {
+pub(super) fn encode_node(node: &Node) -> Result<Vec<u8>, NodeError> {
     use bincode::Options;
     let mut out = Vec::with_capacity(700);
     out.push(NODE_COMPACT);
     // Without a limit, so bincode does not size the node in a first pass.
-    compact()
-        .serialize_into(&mut out, node)
-        .expect("a tree node always encodes");
-    out
+    compact().serialize_into(&mut out, node).map_err(tree_err)?;
+    Ok(out)
 }
 
 /// A stored node, in either encoding.
@@ -286,7 +284,7 @@ impl Store {
     ) -> Result<(), NodeError> {
         let nodes = self.cf_handle(CF_TREE_NODES)?;
         for (k, n) in update.node_batch.nodes() {
-            batch.put_cf(nodes, self.tree_node_key(k), encode_node(n));
+            batch.put_cf(nodes, self.tree_node_key(k), encode_node(n)?);
         }
         let values = self.cf_handle(CF_TREE_VALUES)?;
         for ((version, hash), v) in update.node_batch.values() {
@@ -428,7 +426,7 @@ mod tests {
         let (mut compact_bytes, mut fixed_bytes, mut internal) = (0, 0, 0);
         for node in update.node_batch.nodes().values() {
             internal += usize::from(matches!(node, Node::Internal(_)));
-            let compact = encode_node(node);
+            let compact = encode_node(node).unwrap();
             let fixed = codec::encode(node);
             assert_eq!(compact[0], NODE_COMPACT);
             assert!(fixed[0] <= 2, "fixed-width nodes start with their variant");
