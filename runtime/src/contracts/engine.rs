@@ -3,16 +3,17 @@
 //!
 //! Caching is pure memoization: the cache holds what compiling the stored bytes gives,
 //! so it cannot change an outcome, only its speed. Likewise how a pool slot is reset
-//! between calls (kept resident and zeroed, or returned to the kernel) and how an
-//! instance's memory gets its data segments (copied, or mapped copy-on-write): every
-//! call starts from the same zeroed memory with the module's data in it either way.
+//! between calls (dirty pages found by `PAGEMAP_SCAN` and reset, kept pages zeroed, or
+//! pages returned to the kernel) and how an instance's memory gets its data segments
+//! (copied, or mapped copy-on-write): every call starts from the same zeroed memory with
+//! the module's data in it either way.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use kuai_types::Hash;
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
     PoolingAllocationConfig,
 };
 
@@ -24,13 +25,17 @@ use crate::error::RuntimeError;
 const MAX_CACHED_MODULES: usize = 256;
 /// Instances that may run at once in this process (pool slots).
 const POOL_INSTANCES: u32 = 64;
-/// Bytes of each slot's linear memory and table that stay resident between calls,
-/// zeroed in place instead of handed back to the kernel. Returning them (`madvise`) and
-/// faulting them in again, with the TLB shootdowns that go with it, was half of a
-/// decision's time; 32 KiB covers a policy's table and the low pages. Larger is slower
-/// here: a policy's stack and heap sit around its first megabyte, and zeroing all of it
-/// costs more than the faults.
-const KEEP_RESIDENT_BYTES: usize = 32 << 10;
+/// Bytes of each slot's linear memory and table that stay resident between calls and
+/// are reset in place instead of handed back to the kernel. Returning them (`madvise`)
+/// and faulting them in again, with the TLB shootdowns that go with it, was half of a
+/// decision's time. Where Linux has the `PAGEMAP_SCAN` ioctl (6.7 and later) only the
+/// pages a call dirtied are reset, so the kept region can cover where a Rust policy's
+/// stack, data and heap sit (around its first megabyte): [`KEEP_RESIDENT_SCANNED`].
+/// Elsewhere the whole kept region is zeroed on every call, and zeroing a megabyte costs
+/// more than the faults, so only [`KEEP_RESIDENT_ZEROED`] is kept.
+const KEEP_RESIDENT_SCANNED: usize = 1280 << 10;
+/// See [`KEEP_RESIDENT_SCANNED`].
+const KEEP_RESIDENT_ZEROED: usize = 32 << 10;
 
 pub(crate) struct Host {
     pub engine: Engine,
@@ -54,9 +59,15 @@ fn config() -> Config {
         .max_memories_per_module(1)
         .max_tables_per_module(1)
         .table_elements(16 * 1024)
-        .max_memory_size(limits::MAX_MEMORY_BYTES)
-        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
-        .table_keep_resident(KEEP_RESIDENT_BYTES);
+        .max_memory_size(limits::MAX_MEMORY_BYTES);
+    if PoolingAllocationConfig::is_pagemap_scan_available() {
+        pool.pagemap_scan(Enabled::Yes)
+            .linear_memory_keep_resident(KEEP_RESIDENT_SCANNED)
+            .table_keep_resident(KEEP_RESIDENT_SCANNED);
+    } else {
+        pool.linear_memory_keep_resident(KEEP_RESIDENT_ZEROED)
+            .table_keep_resident(KEEP_RESIDENT_ZEROED);
+    }
     let mut c = Config::new();
     // Data segments are copied in at instantiation (a few KiB for a policy) rather than
     // mapped copy-on-write, whose page faults and unmapping per call cost more.

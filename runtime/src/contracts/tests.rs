@@ -202,11 +202,12 @@ fn the_hash_is_the_plain_sha256_of_the_code() {
 
 #[test]
 fn every_call_starts_from_zeroed_memory_with_the_modules_data() {
-    // Returns what it finds at its data segment, in a page kept resident between calls
-    // and in one beyond, then overwrites all three: no call may see another's writes.
+    // Returns what it finds at its data segment, in the low pages every host keeps
+    // resident, in a page only a `PAGEMAP_SCAN` host keeps, and in one past every kept
+    // region; then overwrites all four: no call may see another's writes.
     let code = wat::parse_str(
         r#"(module
-            (memory (export "memory") 2)
+            (memory (export "memory") 24)
             (data (i32.const 16) "data")
             (func (export "kuai_alloc") (param i32) (result i32) (i32.const 1024))
             (func (export "kuai_init") (param i32 i32) (result i64) (i64.const 0))
@@ -214,14 +215,16 @@ fn every_call_starts_from_zeroed_memory_with_the_modules_data() {
                 (i32.store (i32.const 8192) (i32.load (i32.const 16)))
                 (i64.store (i32.const 8196) (i64.load (i32.const 2048)))
                 (i64.store (i32.const 8204) (i64.load (i32.const 100000)))
+                (i64.store (i32.const 8212) (i64.load (i32.const 1400000)))
                 (i32.store (i32.const 16) (i32.const 0x58585858))
                 (i64.store (i32.const 2048) (i64.const -1))
                 (i64.store (i32.const 100000) (i64.const -1))
-                (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.const 20))))"#,
+                (i64.store (i32.const 1400000) (i64.const -1))
+                (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.const 28))))"#,
     )
     .unwrap();
     let mut expected = b"data".to_vec();
-    expected.extend([0u8; 16]);
+    expected.extend([0u8; 24]);
     for _ in 0..5 {
         assert_eq!(run(&code, b"").expect("runs").output, expected);
     }
