@@ -32,7 +32,9 @@ const POOL_INSTANCES: u32 = 64;
 /// pages a call dirtied are reset, so the kept region can cover where a Rust policy's
 /// stack, data and heap sit (around its first megabyte): [`KEEP_RESIDENT_SCANNED`].
 /// Elsewhere the whole kept region is zeroed on every call, and zeroing a megabyte costs
-/// more than the faults, so only [`KEEP_RESIDENT_ZEROED`] is kept.
+/// more than the faults, so only [`KEEP_RESIDENT_ZEROED`] is kept. Pages a call never
+/// touched are not resident either way, so a validator, which runs one call at a time,
+/// keeps about one slot's working set; at most `POOL_INSTANCES` x 1.25 MiB (80 MiB).
 const KEEP_RESIDENT_SCANNED: usize = 1280 << 10;
 /// See [`KEEP_RESIDENT_SCANNED`].
 const KEEP_RESIDENT_ZEROED: usize = 32 << 10;
