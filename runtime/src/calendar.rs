@@ -59,11 +59,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, RuntimeError> {
 fn canonical_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
-        b[r.clone()]
-            .iter()
-            .all(u8::is_ascii_digit)
-            .then(|| s[r].parse::<u32>().ok())
-            .flatten()
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

@@ -153,6 +153,17 @@ struct Parties {
     entry: Option<u64>,
 }
 
+impl Parties {
+    /// A record between two organizations about an entry (request, grant, objection,
+    /// agreement).
+    fn between(a: String, b: String, entry_id: u64) -> Parties {
+        Parties {
+            organizations: [Some(a), Some(b)],
+            entry: Some(entry_id),
+        }
+    }
+}
+
 /// The records events are about, read with `get` (state key → value) and decoded once
 /// each: a block's index pass meets the same grant and catalog entry for each of its
 /// thousands of access events, and decoding them each time was a twentieth of a
@@ -300,27 +311,23 @@ pub fn subjects(event: &Event, records: &Records<'_>) -> Subjects {
     }
     let about = [
         request.and_then(|id| {
-            records.parties(keys::share_request(id), |r: ShareRequest| Parties {
-                organizations: [Some(r.requester), Some(r.provider)],
-                entry: Some(r.entry_id),
+            records.parties(keys::share_request(id), |r: ShareRequest| {
+                Parties::between(r.requester, r.provider, r.entry_id)
             })
         }),
         grant.and_then(|id| {
-            records.parties(keys::grant(id), |g: Grant| Parties {
-                organizations: [Some(g.grantee), Some(g.provider)],
-                entry: Some(g.entry_id),
+            records.parties(keys::grant(id), |g: Grant| {
+                Parties::between(g.grantee, g.provider, g.entry_id)
             })
         }),
         objection.and_then(|id| {
-            records.parties(keys::objection(id), |o: Objection| Parties {
-                organizations: [Some(o.raised_by), Some(o.provider)],
-                entry: Some(o.entry_id),
+            records.parties(keys::objection(id), |o: Objection| {
+                Parties::between(o.raised_by, o.provider, o.entry_id)
             })
         }),
         agreement.and_then(|id| {
-            records.parties(keys::agreement(id), |a: Agreement| Parties {
-                organizations: [Some(a.applicant), Some(a.provider)],
-                entry: Some(a.entry_id),
+            records.parties(keys::agreement(id), |a: Agreement| {
+                Parties::between(a.applicant, a.provider, a.entry_id)
             })
         }),
     ];

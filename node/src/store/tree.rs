@@ -413,7 +413,6 @@ mod tests {
             .unwrap();
     }
 
-    /// Two fresh stores (and their directories) that committed the same versions `0..n`.
     #[test]
     fn nodes_round_trip_compactly_and_old_nodes_still_decode() {
         let dir = tempfile::tempdir().unwrap();
@@ -449,6 +448,18 @@ mod tests {
         assert!(decode_node(&[NODE_COMPACT, 9, 9, 9]).is_err());
     }
 
+    /// Each of `heights` proves `c/1` = `v{h}` (as [`commit`] wrote it) against its root.
+    fn assert_provable(store: &Store, heights: std::ops::Range<u64>) {
+        for h in heights {
+            let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
+            assert_eq!(value.as_deref(), Some(format!("v{h}").as_bytes()));
+            proof
+                .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
+                .unwrap();
+        }
+    }
+
+    /// Two fresh stores (and their directories) that committed the same versions `0..n`.
     fn twin_stores(n: u64) -> ([tempfile::TempDir; 2], Store, Store) {
         let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
         let (a, b) = (
@@ -579,13 +590,7 @@ mod tests {
             assert!(left
                 .iter()
                 .all(|(k, _)| u64::from_be_bytes(k[..8].try_into().unwrap()) > 5));
-            for h in 5..8 {
-                let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
-                assert_eq!(value.as_deref(), Some(format!("v{h}").as_bytes()));
-                proof
-                    .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
-                    .unwrap();
-            }
+            assert_provable(store, 5..8);
             assert!(store.state_proof(b"c/1", 2).is_err());
         }
     }
@@ -597,21 +602,10 @@ mod tests {
         for h in 0..6 {
             commit(&store, h, &format!("v{h}"));
         }
-        for h in 0..6 {
-            let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
-            assert_eq!(value.as_deref(), Some(format!("v{h}").as_bytes()));
-            proof
-                .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
-                .unwrap();
-        }
+        assert_provable(&store, 0..6);
         let removed = store.prune_tree(4).unwrap();
         assert!(removed > 0);
-        for h in 4..6 {
-            let (value, proof, root) = store.state_proof(b"c/1", h).unwrap();
-            proof
-                .verify(RootHash(root.0), key_hash(b"c/1"), value.as_ref())
-                .unwrap();
-        }
+        assert_provable(&store, 4..6);
         assert!(
             store.state_proof(b"c/1", 1).is_err(),
             "version 1 is outside the window"
