@@ -350,6 +350,7 @@ impl Task {
                         self.handle
                             .peers
                             .store(self.connected.len(), Ordering::Relaxed);
+                        tracing::info!(validator = %key, peers = self.connected.len(), "validator connected");
                         let _ = self.events.send(NetEvent::PeerConnected(*key));
                     }
                 }
@@ -359,7 +360,11 @@ impl Task {
                 num_established: 0,
                 ..
             } => {
-                self.connected.remove(&peer_id);
+                if self.connected.remove(&peer_id) {
+                    if let Some(key) = self.by_peer.get(&peer_id) {
+                        tracing::info!(validator = %key, peers = self.connected.len(), "validator disconnected");
+                    }
+                }
                 // The writer ends; a reconnected peer (upgraded, maybe) is asked for the
                 // stream protocol again.
                 self.writers.remove(&peer_id);
