@@ -17,6 +17,8 @@ use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
+use super::sync_pacer::SyncPacer;
+
 /// The "now" a certified block (decided, or synced with its certificate) is checked
 /// against: the local clock only decides how this node votes, so a validator whose clock
 /// lags still applies what 2f+1 validators committed.
@@ -85,7 +87,7 @@ struct Driver {
     /// A decision whose block we do not have yet (it comes by sync).
     undecided: Option<Decision>,
     last_commit: Instant,
-    last_sync: Option<Instant>,
+    sync: SyncPacer,
 }
 
 /// Starts the engine: restores the core from the safety record and the WAL, then runs.
@@ -146,7 +148,7 @@ pub fn start(
         building: false,
         undecided: None,
         last_commit: Instant::now(),
-        last_sync: None,
+        sync: SyncPacer::default(),
     };
     // The candidates this node stored before a restart: it may have voted for them, and
     // its re-gossiped proposals must carry them.
@@ -489,6 +491,7 @@ impl Driver {
         self.wanted.retain(|_, h| *h >= next);
         self.seen.clear();
         self.undecided = None;
+        self.sync.caught_up(next);
         if self.core.height() < next {
             return self.restart_core();
         }
@@ -588,8 +591,8 @@ impl Driver {
         if m.height() == self.core.height() {
             self.seen.insert(digest);
         }
-        let head = self.chain.head().height;
-        if m.height() > head + 1 {
+        let next = self.chain.head().height + 1;
+        if self.sync.saw(m.sender(), m.height(), next) {
             self.request_sync(Some(m.sender()));
         }
         let input = match m {
@@ -599,15 +602,12 @@ impl Driver {
         self.feed(input)
     }
 
+    /// Asks `peer` (or the peer known to be ahead, or any peer) for the blocks after the
+    /// head, paced by [`SyncPacer`].
     fn request_sync(&mut self, peer: Option<kuai_types::PublicKey>) {
-        if self
-            .last_sync
-            .is_some_and(|t| t.elapsed() < Duration::from_millis(500))
-        {
-            return;
+        if let Some(target) = self.sync.request(peer, Instant::now()) {
+            self.net.sync(target, self.chain.head().height + 1);
         }
-        self.last_sync = Some(Instant::now());
-        self.net.sync(peer, self.chain.head().height + 1);
     }
 
     /// Commits synced blocks whose certificates verify against the current validators.

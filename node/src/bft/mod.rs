@@ -22,5 +22,6 @@
 
 mod driver;
 pub mod safety_file;
+mod sync_pacer;
 
 pub use driver::{start, BftConfig};

@@ -9,7 +9,8 @@
 //!   may connect, in or out; every refused connection and every message from outside
 //!   the set is dropped and counted ([`NetworkHandle::dropped`]);
 //! - the node dials every configured peer and redials the ones it lost every second;
-//! - sync requests are served here from the store, without bothering the driver.
+//! - sync requests are served here from the store, without bothering the driver; a sync
+//!   request that names no peer goes to the connected peers in turn.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -195,6 +196,7 @@ pub fn spawn(
         writers: HashMap::new(),
         legacy: HashSet::new(),
         exit_tx,
+        sync_turn: 0,
     };
     tokio::spawn(task.run(cmd_rx, exit_rx));
     Ok((handle, ev_rx))
@@ -217,6 +219,8 @@ struct Task {
     /// as requests.
     legacy: HashSet<PeerId>,
     exit_tx: mpsc::UnboundedSender<WriterExit>,
+    /// Counts sync requests that named no peer (see [`Task::next_sync_peer`]).
+    sync_turn: usize,
 }
 
 impl Task {
@@ -285,7 +289,7 @@ impl Task {
                 let target = peer
                     .and_then(|k| peer_id(&k).ok())
                     .filter(|p| self.connected.contains(p))
-                    .or_else(|| self.connected.iter().next().copied());
+                    .or_else(|| self.next_sync_peer());
                 if let Some(p) = target {
                     self.swarm.behaviour_mut().wire.send_request(
                         &p,
@@ -297,6 +301,19 @@ impl Task {
                 }
             }
         }
+    }
+
+    /// The connected peer to ask for blocks when no peer is named: each time the next one
+    /// in a fixed order, so a node whose first peer is as far behind as itself still
+    /// reaches one that is ahead.
+    fn next_sync_peer(&mut self) -> Option<PeerId> {
+        let mut peers: Vec<PeerId> = self.connected.iter().copied().collect();
+        if peers.is_empty() {
+            return None;
+        }
+        peers.sort_unstable();
+        self.sync_turn = self.sync_turn.wrapping_add(1);
+        Some(peers[self.sync_turn % peers.len()])
     }
 
     /// Sends a message to every connected peer: encoded once onto each peer's gossip
