@@ -6,7 +6,8 @@
 //! between calls (dirty pages found by `PAGEMAP_SCAN` and reset, kept pages zeroed, or
 //! pages returned to the kernel) and how an instance's memory gets its data segments
 //! (copied, or mapped copy-on-write): every call starts from the same zeroed memory with
-//! the module's data in it either way.
+//! the module's data in it either way. Bounds are checked by the compiled code, so no
+//! call can reach memory past its own size (see [`config`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -73,7 +74,20 @@ fn config() -> Config {
     let mut c = Config::new();
     // Data segments are copied in at instantiation (a few KiB for a policy) rather than
     // mapped copy-on-write, whose page faults and unmapping per call cost more.
+    // Memory bounds are checked by the compiled code, not by guard pages and a signal
+    // handler. A policy's allocator grows its memory on every call (each call is a fresh
+    // instance), and with guard pages each growth, and each instantiation after one, is
+    // an `mprotect` with its TLB shootdown: 6% of a validator deciding a burst of
+    // requests. With explicit checks a pool slot stays mapped read-write as far as any
+    // call grew it, and the checks keep each call within its own memory's size
+    // (`memory_a_call_grew_is_neither_visible_nor_reachable_from_the_next`). This also
+    // turns off Cranelift's Spectre mitigations for memory and tables, which rely on
+    // guard pages: contract code is approved by governance, and a contract has no clock
+    // to time a side channel with.
     c.memory_init_cow(false)
+        .signals_based_traps(false)
+        .memory_guard_size(0)
+        .guard_before_linear_memory(false)
         .consume_fuel(true)
         .cranelift_nan_canonicalization(true)
         .wasm_simd(false)

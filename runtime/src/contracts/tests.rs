@@ -229,3 +229,33 @@ fn every_call_starts_from_zeroed_memory_with_the_modules_data() {
         assert_eq!(run(&code, b"").expect("runs").output, expected);
     }
 }
+
+#[test]
+fn memory_a_call_grew_is_neither_visible_nor_reachable_from_the_next() {
+    // Memory bounds are checked by the compiled code (the host runs without guard pages
+    // or signal handlers, see `engine.rs`), so a pool slot keeps what a call grew mapped
+    // for the next one. With input "g" the contract grows its memory by three pages and
+    // returns what it finds there, then overwrites it; with anything else it reads there
+    // without growing, which must trap.
+    let code = wat::parse_str(
+        r#"(module
+            (memory (export "memory") 1)
+            (func (export "kuai_alloc") (param i32) (result i32) (i32.const 1024))
+            (func (export "kuai_init") (param i32 i32) (result i64) (i64.const 0))
+            (func (export "kuai_decide") (param $p i32) (param $n i32) (result i64)
+                (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x67))
+                    (then
+                        (drop (memory.grow (i32.const 3)))
+                        (i64.store (i32.const 8192) (i64.load (i32.const 200000)))
+                        (i64.store (i32.const 200000) (i64.const -1))
+                        (return (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.const 8)))))
+                (i64.store (i32.const 8192) (i64.load (i32.const 200000)))
+                (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.const 8))))"#,
+    )
+    .unwrap();
+    for _ in 0..3 {
+        assert_eq!(run(&code, b"g").expect("runs").output, [0u8; 8]);
+        let e = run(&code, b"r").expect_err("a read past the memory's size traps");
+        assert!(e.reason.contains("out of bounds"), "{e}");
+    }
+}
