@@ -4,9 +4,9 @@
 set -euo pipefail
 
 need_apt=()
-# Build: clang for RocksDB's bindings. Fault tests (scripts/faults.sh): network
+# Build: clang for RocksDB's bindings, make for jemalloc's. Fault tests (scripts/faults.sh): network
 # namespaces, packet loss, clock skew.
-for pkg in clang libclang-dev pkg-config iproute2 iptables faketime jq curl; do
+for pkg in clang libclang-dev make pkg-config iproute2 iptables faketime jq curl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then
