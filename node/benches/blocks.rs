@@ -25,6 +25,10 @@ use kuai_node::dev::datasets::population_spec;
 use kuai_types::model::Role;
 use kuai_types::{Keypair, SignedTransaction};
 
+/// The allocator the node binary runs with (`node/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const PURPOSE: &str = "Subsistence allowance eligibility checks";
 /// Transactions per block unless `KUAI_BENCH_BLOCK_TXS` says otherwise.
 const BLOCK: usize = 1_000;

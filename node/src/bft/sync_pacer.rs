@@ -11,11 +11,13 @@
 //! - with no such peer, the network picks a connected peer, a different one each time
 //!   (see `Command::Sync` in [`crate::p2p`]), so a node whose first peer is stuck as
 //!   well still reaches one that is ahead;
-//! - each target is asked at most once per [`SYNC_EVERY`]; the pacing of one target never
-//!   holds back another (asking an arbitrary peer must not delay asking the one known to
-//!   be ahead, or two nodes asking each other in phase stall for good).
+//! - a named peer is asked at most once per [`SYNC_EVERY`], and so is "any peer"; the two
+//!   are paced apart: asking an arbitrary peer (every re-gossip of a stalled height)
+//!   must not hold back asking the one known to be ahead, or two nodes that are behind
+//!   ask each other in phase and stall for good. Named peers share one pace, so a node a
+//!   step behind its peers while it commits does not have every peer send it the same
+//!   block.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use kuai_consensus::types::Height;
@@ -27,8 +29,10 @@ pub const SYNC_EVERY: Duration = Duration::from_millis(500);
 /// The sync requests' pacing and the best-known peer ahead.
 #[derive(Debug, Default)]
 pub struct SyncPacer {
-    /// When each target was last asked (`None`: any peer).
-    last: HashMap<Option<PublicKey>, Instant>,
+    /// When a named peer was last asked.
+    last_named: Option<Instant>,
+    /// When any peer was last asked.
+    last_any: Option<Instant>,
     /// The peer that sent the highest consensus message above our next height.
     ahead: Option<(PublicKey, Height)>,
 }
@@ -58,14 +62,14 @@ impl SyncPacer {
     /// without one, the peer known to be ahead is asked.
     pub fn request(&mut self, hint: Option<PublicKey>, now: Instant) -> Option<Option<PublicKey>> {
         let target = hint.or(self.ahead.map(|(p, _)| p));
-        if self
-            .last
-            .get(&target)
-            .is_some_and(|t| now.saturating_duration_since(*t) < SYNC_EVERY)
-        {
+        let last = match target {
+            Some(_) => &mut self.last_named,
+            None => &mut self.last_any,
+        };
+        if last.is_some_and(|t| now.saturating_duration_since(t) < SYNC_EVERY) {
             return None;
         }
-        self.last.insert(target, now);
+        *last = Some(now);
         Some(target)
     }
 }
@@ -88,10 +92,17 @@ mod tests {
         // A message from `a` for height 65 while this node's next height is 64.
         assert!(p.saw(a, 65, 64));
         assert_eq!(p.request(Some(a), t0), Some(Some(a)));
-        // Each target has its own pace.
+        // Named peers share one pace, apart from "any peer".
         assert_eq!(p.request(Some(a), t0 + SYNC_EVERY / 2), None);
-        assert_eq!(p.request(Some(b), t0 + SYNC_EVERY / 2), Some(Some(b)));
-        assert_eq!(p.request(Some(a), t0 + SYNC_EVERY), Some(Some(a)));
+        assert_eq!(p.request(Some(b), t0 + SYNC_EVERY / 2), None);
+        assert_eq!(
+            p.request(None, t0 + SYNC_EVERY / 2),
+            None,
+            "a is ahead, asked just now"
+        );
+        assert_eq!(p.request(Some(b), t0 + SYNC_EVERY), Some(Some(b)));
+        p.caught_up(65);
+        assert_eq!(p.request(None, t0 + SYNC_EVERY), Some(None));
     }
 
     #[test]
