@@ -20,9 +20,10 @@ mod backup;
 /// short-lived buffers on several threads (blocks, batches, encodings), and glibc's
 /// arenas spent a tenth of its CPU in `malloc`, `free` and their consolidation. Measured
 /// in docs/BENCHMARKS.md (saturated throughput +6% for the domain mix, +9% for
-/// contract-decided requests). It also serves RocksDB's C++ allocations
-/// (`unprefixed_malloc_on_supported_platforms`), which cut a saturated validator's
-/// resident memory by about a sixth.
+/// contract-decided requests). Only Rust's allocations: serving RocksDB's C++ ones too
+/// (`unprefixed_malloc_on_supported_platforms`) cut resident memory by about a sixth, but
+/// a process whose `malloc` is jemalloc's deadlocks at start under `LD_PRELOAD` tools
+/// such as libfaketime, which the clock-skew fault test (scripts/faults.sh) uses.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

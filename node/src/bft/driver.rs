@@ -17,7 +17,7 @@ use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
-use super::sync_pacer::SyncPacer;
+use super::sync_pacer::{self, SyncPacer};
 
 /// The "now" a certified block (decided, or synced with its certificate) is checked
 /// against: the local clock only decides how this node votes, so a validator whose clock
@@ -491,7 +491,6 @@ impl Driver {
         self.wanted.retain(|_, h| *h >= next);
         self.seen.clear();
         self.undecided = None;
-        self.sync.caught_up(next);
         if self.core.height() < next {
             return self.restart_core();
         }
@@ -591,8 +590,7 @@ impl Driver {
         if m.height() == self.core.height() {
             self.seen.insert(digest);
         }
-        let next = self.chain.head().height + 1;
-        if self.sync.saw(m.sender(), m.height(), next) {
+        if sync_pacer::ahead(m.height(), self.chain.head().height + 1) {
             self.request_sync(Some(m.sender()));
         }
         let input = match m {
@@ -602,11 +600,11 @@ impl Driver {
         self.feed(input)
     }
 
-    /// Asks `peer` (or the peer known to be ahead, or any peer) for the blocks after the
-    /// head, paced by [`SyncPacer`].
+    /// Asks `peer` (or any peer, in turn) for the blocks after the head, paced by
+    /// [`SyncPacer`].
     fn request_sync(&mut self, peer: Option<kuai_types::PublicKey>) {
-        if let Some(target) = self.sync.request(peer, Instant::now()) {
-            self.net.sync(target, self.chain.head().height + 1);
+        if self.sync.request(peer, Instant::now()) {
+            self.net.sync(peer, self.chain.head().height + 1);
         }
     }
 

@@ -6,71 +6,54 @@
 //! asks around in case it is the one behind.
 //!
 //! Rules:
-//! - a peer known to be ahead (it sent a message for a height above this node's next one)
-//!   is asked first, until this node reaches that height;
-//! - with no such peer, the network picks a connected peer, a different one each time
-//!   (see `Command::Sync` in [`crate::p2p`]), so a node whose first peer is stuck as
-//!   well still reaches one that is ahead;
+//! - a message for a height above this node's next one makes its sender the peer to ask
+//!   (it has committed what this node lacks, or lies: see the next rule);
+//! - asking "any peer" (every re-gossip of a stalled height) goes to the connected peers
+//!   in turn (see `Command::Sync` in [`crate::p2p`]), so a node whose first peer is as
+//!   far behind as itself, or a validator that claims heights it does not serve, cannot
+//!   keep it from reaching one that is ahead;
 //! - a named peer is asked at most once per [`SYNC_EVERY`], and so is "any peer"; the two
-//!   are paced apart: asking an arbitrary peer (every re-gossip of a stalled height)
-//!   must not hold back asking the one known to be ahead, or two nodes that are behind
-//!   ask each other in phase and stall for good. Named peers share one pace, so a node a
-//!   step behind its peers while it commits does not have every peer send it the same
-//!   block.
+//!   are paced apart: asking an arbitrary peer must not hold back asking the one known to
+//!   be ahead, or two nodes that are behind ask each other in phase and stall for good.
+//!   Named peers share one pace, so a node a step behind its peers while it commits does
+//!   not have every peer send it the same block.
 
 use std::time::{Duration, Instant};
 
 use kuai_consensus::types::Height;
 use kuai_types::PublicKey;
 
-/// Least time between two sync requests to the same target.
+/// Least time between two sync requests to a named peer, and between two to any peer.
 pub const SYNC_EVERY: Duration = Duration::from_millis(500);
 
-/// The sync requests' pacing and the best-known peer ahead.
+/// Whether a consensus message for `height` shows its sender ahead of a node whose next
+/// height is `next`.
+pub fn ahead(height: Height, next: Height) -> bool {
+    height > next
+}
+
+/// The sync requests' pacing.
 #[derive(Debug, Default)]
 pub struct SyncPacer {
     /// When a named peer was last asked.
     last_named: Option<Instant>,
     /// When any peer was last asked.
     last_any: Option<Instant>,
-    /// The peer that sent the highest consensus message above our next height.
-    ahead: Option<(PublicKey, Height)>,
 }
 
 impl SyncPacer {
-    /// Notes a verified consensus message from `peer` for `height`; `next` is this node's
-    /// next height. Returns whether the peer is ahead of this node.
-    pub fn saw(&mut self, peer: PublicKey, height: Height, next: Height) -> bool {
-        if height <= next {
-            return false;
-        }
-        if self.ahead.is_none_or(|(_, h)| height >= h) {
-            self.ahead = Some((peer, height));
-        }
-        true
-    }
-
-    /// This node's next height is now `next`: a peer no longer ahead is forgotten.
-    pub fn caught_up(&mut self, next: Height) {
-        if self.ahead.is_some_and(|(_, h)| h <= next) {
-            self.ahead = None;
-        }
-    }
-
-    /// The target of a sync request now (`Some(None)`: any connected peer), or `None` if
-    /// that target was asked less than [`SYNC_EVERY`] ago. `hint` names a peer to ask;
-    /// without one, the peer known to be ahead is asked.
-    pub fn request(&mut self, hint: Option<PublicKey>, now: Instant) -> Option<Option<PublicKey>> {
-        let target = hint.or(self.ahead.map(|(p, _)| p));
-        let last = match target {
+    /// Whether to send a sync request to `peer` (`None`: any connected peer) now; if so,
+    /// the request is counted.
+    pub fn request(&mut self, peer: Option<PublicKey>, now: Instant) -> bool {
+        let last = match peer {
             Some(_) => &mut self.last_named,
             None => &mut self.last_any,
         };
         if last.is_some_and(|t| now.saturating_duration_since(t) < SYNC_EVERY) {
-            return None;
+            return false;
         }
         *last = Some(now);
-        Some(target)
+        true
     }
 }
 
@@ -79,54 +62,33 @@ mod tests {
     use super::*;
     use kuai_types::Keypair;
 
-    fn key(s: &str) -> PublicKey {
-        Keypair::from_seed(s).public()
-    }
-
     #[test]
     fn asking_any_peer_never_holds_back_asking_the_one_ahead() {
-        let (a, b) = (key("a"), key("b"));
+        let (a, b) = (
+            Keypair::from_seed("a").public(),
+            Keypair::from_seed("b").public(),
+        );
         let t0 = Instant::now();
         let mut p = SyncPacer::default();
-        assert_eq!(p.request(None, t0), Some(None));
-        // A message from `a` for height 65 while this node's next height is 64.
-        assert!(p.saw(a, 65, 64));
-        assert_eq!(p.request(Some(a), t0), Some(Some(a)));
+        // A stalled height's re-gossip asks any peer; a message from `a` then shows it
+        // ahead, and `a` is asked at once.
+        assert!(p.request(None, t0));
+        assert!(p.request(Some(a), t0));
         // Named peers share one pace, apart from "any peer".
-        assert_eq!(p.request(Some(a), t0 + SYNC_EVERY / 2), None);
-        assert_eq!(p.request(Some(b), t0 + SYNC_EVERY / 2), None);
-        assert_eq!(
-            p.request(None, t0 + SYNC_EVERY / 2),
-            None,
-            "a is ahead, asked just now"
-        );
-        assert_eq!(p.request(Some(b), t0 + SYNC_EVERY), Some(Some(b)));
-        p.caught_up(65);
-        assert_eq!(p.request(None, t0 + SYNC_EVERY), Some(None));
+        assert!(!p.request(Some(a), t0 + SYNC_EVERY / 2));
+        assert!(!p.request(Some(b), t0 + SYNC_EVERY / 2));
+        assert!(!p.request(None, t0 + SYNC_EVERY / 2));
+        assert!(p.request(Some(b), t0 + SYNC_EVERY));
+        // However often a peer (lying about its height, maybe) is named, any peer is
+        // still asked at its own pace.
+        assert!(p.request(None, t0 + SYNC_EVERY));
+        assert!(!p.request(Some(a), t0 + SYNC_EVERY));
     }
 
     #[test]
-    fn a_stalled_node_asks_the_peer_known_ahead_until_it_reaches_that_height() {
-        let (a, b) = (key("a"), key("b"));
-        let t0 = Instant::now();
-        let mut p = SyncPacer::default();
-        assert!(
-            !p.saw(a, 64, 64),
-            "a message for our next height is not ahead"
-        );
-        assert_eq!(p.request(None, t0), Some(None));
-        assert!(p.saw(a, 66, 64));
-        assert!(p.saw(b, 65, 64), "b is ahead too, but a is further");
-        assert_eq!(p.request(None, t0 + SYNC_EVERY), Some(Some(a)));
-        assert!(p.saw(b, 67, 64));
-        assert_eq!(p.request(None, t0 + 2 * SYNC_EVERY), Some(Some(b)));
-        p.caught_up(66);
-        assert_eq!(
-            p.request(None, t0 + 3 * SYNC_EVERY),
-            Some(Some(b)),
-            "b (67) is still ahead of 66"
-        );
-        p.caught_up(67);
-        assert_eq!(p.request(None, t0 + 4 * SYNC_EVERY), Some(None));
+    fn only_a_message_above_the_next_height_shows_a_peer_ahead() {
+        assert!(!ahead(63, 64), "an old height");
+        assert!(!ahead(64, 64), "our own next height: the peer is level");
+        assert!(ahead(65, 64));
     }
 }
