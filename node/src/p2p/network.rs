@@ -202,6 +202,14 @@ pub fn spawn(
     Ok((handle, ev_rx))
 }
 
+/// The peer whose turn `turn` is: the peers in a fixed order (by id), one per turn,
+/// whatever order the set iterates in.
+fn in_turn(peers: &HashSet<PeerId>, turn: usize) -> Option<PeerId> {
+    let mut ordered: Vec<PeerId> = peers.iter().copied().collect();
+    ordered.sort_unstable();
+    ordered.get(turn.checked_rem(ordered.len())?).copied()
+}
+
 struct Task {
     swarm: Swarm<Behaviour>,
     by_peer: HashMap<PeerId, PublicKey>,
@@ -307,13 +315,8 @@ impl Task {
     /// in a fixed order, so a node whose first peer is as far behind as itself still
     /// reaches one that is ahead.
     fn next_sync_peer(&mut self) -> Option<PeerId> {
-        let mut peers: Vec<PeerId> = self.connected.iter().copied().collect();
-        if peers.is_empty() {
-            return None;
-        }
-        peers.sort_unstable();
         self.sync_turn = self.sync_turn.wrapping_add(1);
-        Some(peers[self.sync_turn % peers.len()])
+        in_turn(&self.connected, self.sync_turn)
     }
 
     /// Sends a message to every connected peer: encoded once onto each peer's gossip
@@ -440,5 +443,29 @@ impl Task {
                 ..
             } => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untargeted_sync_requests_visit_every_connected_peer_in_turn() {
+        assert_eq!(in_turn(&HashSet::new(), 7), None, "no peer, no target");
+        let peers: HashSet<PeerId> = (0..3).map(|_| PeerId::random()).collect();
+        let turns: Vec<PeerId> = (0..6).filter_map(|t| in_turn(&peers, t)).collect();
+        assert_eq!(turns.len(), 6);
+        assert_eq!(
+            turns[..3].iter().collect::<HashSet<_>>().len(),
+            3,
+            "three turns ask three different peers"
+        );
+        assert_eq!(turns[..3], turns[3..], "then the same order again");
+        // A peer that leaves drops out of the turns; the others are still visited.
+        let mut fewer = peers.clone();
+        fewer.remove(&turns[0]);
+        let after: HashSet<PeerId> = (0..2).filter_map(|t| in_turn(&fewer, t)).collect();
+        assert_eq!(after, fewer);
     }
 }
