@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics`: chain height, consensus round, commit latency,
 //! mempool and gossip pool sizes, connected peers, dropped p2p messages, gossip a slow
-//! peer's full queue left unsent, rejected consensus messages.
+//! peer's full queue left unsent, rejected consensus messages, block sync requests sent
+//! and blocks applied from them.
 
 use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct Metrics {
     pub gossip_overflow: Counter<u64, AtomicU64>,
     pub consensus_rejected: Counter<u64, AtomicU64>,
     pub committed_txs: Counter<u64, AtomicU64>,
+    pub sync_requests: Counter<u64, AtomicU64>,
+    pub synced_blocks: Counter<u64, AtomicU64>,
     /// Seconds from one commit to the next.
     pub commit_interval: Histogram,
 }
@@ -47,6 +50,8 @@ impl Metrics {
             gossip_overflow: Counter::default(),
             consensus_rejected: Counter::default(),
             committed_txs: Counter::default(),
+            sync_requests: Counter::default(),
+            synced_blocks: Counter::default(),
             commit_interval: Histogram::new([
                 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0,
             ]),
@@ -97,6 +102,16 @@ impl Metrics {
             "committed_transactions",
             "Transactions in committed blocks",
             m.committed_txs.clone(),
+        );
+        registry.register(
+            "sync_requests",
+            "Block sync requests sent to peers",
+            m.sync_requests.clone(),
+        );
+        registry.register(
+            "synced_blocks",
+            "Blocks applied from block sync, each with its commit certificate checked",
+            m.synced_blocks.clone(),
         );
         registry.register(
             "commit_interval_seconds",

@@ -128,6 +128,16 @@ async fn four_validators_survive_a_crash_and_catch_up() {
         let b = c3.verified_block(h, &set).await.unwrap();
         assert_eq!(a.hash, b.hash, "height {h}");
     }
+    // The blocks it missed came by block sync, as its metrics show.
+    let metrics = c3.metrics().await.unwrap();
+    let counter = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from the metrics"))
+    };
+    assert!(counter("kuai_synced_blocks_total") >= 2, "{metrics}");
+    assert!(counter("kuai_sync_requests_total") >= 1, "{metrics}");
     // And it takes part again: the network goes on with all four.
     let r3 = clients[0]
         .submit_and_wait(&health.set_approval_threshold(1), WAIT)

@@ -463,7 +463,7 @@ impl Driver {
                 Some(block) => self.chain.verify(block, CERTIFIED)?,
                 None => {
                     // Decided by 2f+1 precommits without the block reaching us: fetch it.
-                    self.net.sync(None, d.height);
+                    self.send_sync(None, d.height);
                     self.undecided = Some(d);
                     return Ok(());
                 }
@@ -520,7 +520,7 @@ impl Driver {
     fn on_net(&mut self, ev: NetEvent) -> Result<(), NodeError> {
         match ev {
             NetEvent::PeerConnected(peer) => {
-                self.net.sync(Some(peer), self.chain.head().height + 1);
+                self.send_sync(Some(peer), self.chain.head().height + 1);
                 Ok(())
             }
             NetEvent::Gossip { from, gossip } => match gossip {
@@ -604,8 +604,14 @@ impl Driver {
     /// [`SyncPacer`].
     fn request_sync(&mut self, peer: Option<kuai_types::PublicKey>) {
         if self.sync.request(peer, Instant::now()) {
-            self.net.sync(peer, self.chain.head().height + 1);
+            self.send_sync(peer, self.chain.head().height + 1);
         }
+    }
+
+    /// Sends a sync request for the blocks from `from` on, and counts it.
+    fn send_sync(&self, peer: Option<kuai_types::PublicKey>, from: u64) {
+        self.metrics.sync_requests.inc();
+        self.net.sync(peer, from);
     }
 
     /// Commits synced blocks whose certificates verify against the current validators.
@@ -637,6 +643,7 @@ impl Driver {
             applied += 1;
         }
         if applied > 0 {
+            self.metrics.synced_blocks.inc_by(applied);
             tracing::info!(
                 applied,
                 head = self.chain.head().height,
@@ -644,7 +651,7 @@ impl Driver {
             );
             self.after_commit()?;
             if full {
-                self.net.sync(Some(from), self.chain.head().height + 1);
+                self.send_sync(Some(from), self.chain.head().height + 1);
             }
         }
         Ok(())
