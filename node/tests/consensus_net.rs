@@ -130,11 +130,8 @@ async fn four_validators_survive_a_crash_and_catch_up() {
     }
     // The blocks it missed came by block sync, as its metrics show.
     let metrics = c3.metrics().await.unwrap();
-    let counter = |name: &str| -> u64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing from the metrics"))
+    let counter = |name: &str| {
+        common::metric(&metrics, name).unwrap_or_else(|| panic!("{name} missing:\n{metrics}"))
     };
     assert!(counter("kuai_synced_blocks_total") >= 2, "{metrics}");
     assert!(counter("kuai_sync_requests_total") >= 1, "{metrics}");
@@ -187,12 +184,7 @@ async fn a_key_outside_the_set_cannot_connect_or_be_counted() {
             m.contains("kuai_peers 3\n"),
             "a validator peers only with the other three:\n{m}"
         );
-        dropped += m
-            .lines()
-            .find(|l| l.starts_with("kuai_p2p_dropped_total"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        dropped += common::metric(&m, "kuai_p2p_dropped_total").unwrap_or(0);
     }
     assert!(
         dropped > 0,

@@ -270,3 +270,10 @@ pub fn policy_wasm(name: &str) -> Vec<u8> {
     let path = dir.join(format!("../contracts/wasm/{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The value of the unlabelled metric `name` (e.g. `kuai_synced_blocks_total`) in a
+/// node's `/metrics` text, if it is there.
+pub fn metric(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
