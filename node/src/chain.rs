@@ -359,7 +359,6 @@ impl Chain {
         let verified: HashSet<Hash> = hashes.iter().copied().collect();
         let outcome = execute_hashed_block(
             &self.store,
-            &head.state_root,
             &ctx,
             &txs,
             &hashes,
@@ -428,7 +427,6 @@ impl Chain {
         };
         let outcome = execute_hashed_block(
             &self.store,
-            &head.state_root,
             &ctx,
             &block.txs,
             &hashes,

@@ -7,7 +7,6 @@ use kuai_types::model::ValidatorInfo;
 use kuai_types::receipt::{Receipt, TxOutcome};
 use kuai_types::{codec, hash::merkle_root, Event, Hash, PublicKey, SignedTransaction};
 
-use crate::commitment::state_root;
 use crate::error::RuntimeError;
 use crate::keys;
 use crate::state::{Overlay, ReadCache, StateDiff, StateRead};
@@ -34,9 +33,6 @@ pub struct BlockOutcome {
     pub block_events: Vec<Event>,
     /// The validator set from this block on, when it changed at this block.
     pub new_validators: Option<Vec<ValidatorInfo>>,
-    /// Commitment to the chain of state diffs (`commitment::state_root`); the node's
-    /// authenticated state tree gives the header's state root.
-    pub diff_root: Hash,
     /// Merkle root over the receipts' hashes followed by the hash of `block_events`.
     pub receipts_root: Hash,
 }
@@ -93,7 +89,8 @@ fn next_nonce(state: &Overlay<'_>, signer: &PublicKey) -> Result<u64, RuntimeErr
     Ok(state.read::<u64>(&keys::nonce(signer))?.unwrap_or(0))
 }
 
-/// Executes `txs` in order on top of `state` (whose commitment is `parent_root`).
+/// Executes `txs` in order on top of `state`. The header's state root is the caller's
+/// (the node's authenticated state tree over the returned diff).
 ///
 /// Signatures are checked in one batch, except for transactions whose ids are in
 /// `pre_verified` (the node's mempool verified them on admission). Only
@@ -101,13 +98,12 @@ fn next_nonce(state: &Overlay<'_>, signer: &PublicKey) -> Result<u64, RuntimeErr
 /// rejected receipt.
 pub fn execute_block(
     state: &dyn StateRead,
-    parent_root: &Hash,
     ctx: &BlockContext,
     txs: &[SignedTransaction],
     pre_verified: &HashSet<Hash>,
 ) -> Result<BlockOutcome, RuntimeError> {
     let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
-    execute_hashed_block(state, parent_root, ctx, txs, &hashes, pre_verified)
+    execute_hashed_block(state, ctx, txs, &hashes, pre_verified)
 }
 
 /// [`execute_block`] for a caller that already has each transaction's hash
@@ -115,7 +111,6 @@ pub fn execute_block(
 /// transactions root, the verified set and execution, instead of once for each.
 pub fn execute_hashed_block(
     state: &dyn StateRead,
-    parent_root: &Hash,
     ctx: &BlockContext,
     txs: &[SignedTransaction],
     hashes: &[Hash],
@@ -166,7 +161,6 @@ pub fn execute_hashed_block(
     let mut leaves: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
     leaves.push(block_events_hash(&block_events));
     Ok(BlockOutcome {
-        diff_root: state_root(parent_root, &diff),
         diff,
         receipts,
         block_events,

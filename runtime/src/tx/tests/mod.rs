@@ -182,9 +182,9 @@ impl TestChain {
             time_ms: self.time,
             proposer: key("police-validator").public(),
         };
-        let out = execute_block(&self.state, &self.root, &ctx, txs, &HashSet::new()).unwrap();
+        let out = execute_block(&self.state, &ctx, txs, &HashSet::new()).unwrap();
         self.state.apply(&out.diff);
-        self.root = out.diff_root;
+        self.root = crate::state_root(&self.root, &out.diff);
         self.block_events = out.block_events.clone();
         for r in &out.receipts {
             if let TxOutcome::Rejected { code, .. } = &r.outcome {

@@ -336,12 +336,12 @@ fn execution_with_given_hashes_matches_and_checks_their_count() {
     };
     let none = HashSet::new();
     let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
-    let plain = crate::execute_block(&c.state, &c.root, &ctx, &txs, &none).unwrap();
+    let plain = crate::execute_block(&c.state, &ctx, &txs, &none).unwrap();
     let hashed =
-        crate::execute_hashed_block(&c.state, &c.root, &ctx, &txs, &hashes, &none).unwrap();
+        crate::execute_hashed_block(&c.state, &ctx, &txs, &hashes, &none).unwrap();
     assert_eq!(hashed.receipts, plain.receipts);
     assert_eq!(hashed.diff, plain.diff);
     assert_eq!(hashed.receipts_root, plain.receipts_root);
-    let short = crate::execute_hashed_block(&c.state, &c.root, &ctx, &txs, &hashes[..1], &none);
+    let short = crate::execute_hashed_block(&c.state, &ctx, &txs, &hashes[..1], &none);
     assert!(matches!(short, Err(RuntimeError::Storage(_))));
 }
