@@ -435,7 +435,7 @@ pub fn verify(dir: &Path, genesis: &Path) -> Result<[usize; 3]> {
             .as_ref()
             .context("an access event without its value")?;
         light
-            .verify(p, &state_keys::access_event(v.id))
+            .verify_access_event(p)
             .map_err(|e| anyhow!("access event {}: {e}", v.id))?;
         if !access_ok(sel, v) {
             bail!("access event {} is outside the bundle's selection", v.id);

@@ -7,11 +7,15 @@
 //! it. A [`Proven`] record is then accepted only if its header is certified by the set in
 //! force at its height and its Merkle proof (the `jmt` sparse Merkle proof, SHA-256)
 //! shows exactly that value (or its absence) under the header's state root, for the
-//! state key the client computed itself.
+//! state key the client computed itself. An access event under access buckets is
+//! accepted only if its block's bucket is so proven and the record's Merkle path leads
+//! to the bucket's root (`kuai_types::access_bucket`).
 
 use jmt::proof::SparseMerkleProof;
 use jmt::{KeyHash, RootHash};
-use kuai_types::api::{BlockView, Proven};
+use kuai_types::api::{BlockView, Proven, StateProofView};
+use kuai_types::model::AccessEvent;
+use kuai_types::state_keys;
 use kuai_types::{codec, Event, PublicKey};
 use serde::Serialize;
 use sha2::Sha256;
@@ -124,13 +128,58 @@ impl LightClient {
 
     /// Checks a proven record for `state_key` (see `kuai_types::state_keys`): the header
     /// is certified by the set in force at its height (sync first), and the proof shows
-    /// this value — or, for `None`, its absence — under the header's state root.
+    /// this value — or, for `None`, its absence — under the header's state root. An
+    /// access event is checked with [`LightClient::verify_access_event`] instead.
     pub fn verify<T: Serialize>(
         &self,
         proven: &Proven<T>,
         state_key: &[u8],
     ) -> Result<(), ClientError> {
         let p = &proven.proof;
+        if p.access_bucket.is_some() {
+            return Err(unverified(
+                p.header.height,
+                "an access bucket's proof is checked as an access event's",
+            ));
+        }
+        self.verify_state(p, state_key, proven.value.as_ref().map(codec::encode))
+    }
+
+    /// Checks a proven access event. Under access buckets
+    /// (`kuai_types::access_bucket`) the proof shows its block's bucket under the
+    /// certified state root, and the record's place in that bucket; before them, the
+    /// record itself under the root, as [`LightClient::verify`] does.
+    pub fn verify_access_event(&self, proven: &Proven<AccessEvent>) -> Result<(), ClientError> {
+        let p = &proven.proof;
+        let h = p.header.height;
+        let event = proven
+            .value
+            .as_ref()
+            .ok_or_else(|| unverified(h, "no access event to check"))?;
+        let Some(m) = &p.access_bucket else {
+            return self.verify_state(
+                p,
+                &state_keys::access_event(event.id),
+                Some(codec::encode(event)),
+            );
+        };
+        self.verify_state(
+            p,
+            &state_keys::access_bucket(event.height),
+            Some(codec::encode(&m.bucket)),
+        )?;
+        m.check(event.id, event.height, &codec::encode(event))
+            .map_err(|e| unverified(h, format!("access event {}: {e}", event.id)))
+    }
+
+    /// The header is certified at its height and `merkle_proof` shows `value` (or
+    /// absence) under `state_key` in its state root.
+    fn verify_state(
+        &self,
+        p: &StateProofView,
+        state_key: &[u8],
+        value: Option<Vec<u8>>,
+    ) -> Result<(), ClientError> {
         let h = p.header.height;
         if p.height != h {
             return Err(unverified(
@@ -155,7 +204,6 @@ impl LightClient {
         cert.verify(set).map_err(|e| unverified(h, e.to_string()))?;
         let proof: SparseMerkleProof<Sha256> = serde_json::from_value(p.merkle_proof.clone())
             .map_err(|e| unverified(h, format!("malformed proof: {e}")))?;
-        let value = proven.value.as_ref().map(codec::encode);
         proof
             .verify(
                 RootHash(p.header.state_root.0),

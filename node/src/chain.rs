@@ -357,13 +357,7 @@ impl Chain {
         // once here, for the verified set, execution and the transactions root.
         let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
         let verified: HashSet<Hash> = hashes.iter().copied().collect();
-        let outcome = execute_hashed_block(
-            &self.store,
-            &ctx,
-            &txs,
-            &hashes,
-            &verified,
-        )?;
+        let outcome = execute_hashed_block(&self.store, &ctx, &txs, &hashes, &verified)?;
         let (state_root, tree) = self.store.state_tree_update(&outcome.diff, ctx.height)?;
         let header = BlockHeader {
             chain_id: ctx.chain_id,
@@ -425,13 +419,7 @@ impl Chain {
                 .copied()
                 .collect()
         };
-        let outcome = execute_hashed_block(
-            &self.store,
-            &ctx,
-            &block.txs,
-            &hashes,
-            &verified,
-        )?;
+        let outcome = execute_hashed_block(&self.store, &ctx, &block.txs, &hashes, &verified)?;
         let (state_root, tree) = self.store.state_tree_update(&outcome.diff, h.height)?;
         if state_root != h.state_root || outcome.receipts_root != h.receipts_root {
             return Err(bad(

@@ -13,7 +13,7 @@ use common::{key, kuai_bin};
 use kuai_client::types::model::{
     CatalogEntrySpec, FieldSpec, MaskingRule, OpenMode, Sensitivity, ShareMethod, ShareType,
 };
-use kuai_client::types::Event;
+use kuai_client::types::{state_keys, Event};
 use kuai_client::{Client, TxBuilder};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -132,20 +132,23 @@ async fn an_exported_bundle_verifies_offline_and_a_tampered_one_is_refused() {
             .unwrap();
     }
     let civil_key = key(dir, "civil-app").public();
-    for i in 0..4 {
-        c.submit_and_wait(
-            &health_app.record_access(
+    // One batch, so blocks are likely to hold several (one access bucket for them all).
+    let accesses: Vec<_> = (0..4)
+        .map(|i| {
+            health_app.record_access(
                 grant,
                 civil_key,
                 &["name"],
                 10 + i,
                 "q",
                 "elderly care checks",
-            ),
-            WAIT,
-        )
-        .await
-        .unwrap();
+            )
+        })
+        .collect();
+    let submitted = c.submit_batch(&accesses).await.unwrap();
+    for r in &submitted {
+        let hash = r.hash.unwrap_or_else(|| panic!("refused: {:?}", r.error));
+        c.wait_for_success(&hash, WAIT).await.unwrap();
     }
     let civil_code = c.account(&civil_key).await.unwrap().organization.unwrap();
 
@@ -174,6 +177,27 @@ async fn an_exported_bundle_verifies_offline_and_a_tampered_one_is_refused() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // The chain (from the dev template) commits access events in per-block buckets:
+    // each event's proof is its block's bucket, holding every event of that block.
+    let records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("records.json")).unwrap()).unwrap();
+    let events = records["access_events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    for e in events {
+        let height = e["value"]["height"].as_u64().unwrap();
+        let same_block = events
+            .iter()
+            .filter(|o| o["value"]["height"].as_u64() == Some(height))
+            .count() as u64;
+        assert_eq!(
+            e["proof"]["key"].as_str().unwrap(),
+            hex::encode(state_keys::access_bucket(height))
+        );
+        assert_eq!(
+            e["proof"]["access_bucket"]["bucket"]["count"].as_u64(),
+            Some(same_block)
+        );
+    }
     let genesis = dir.join("genesis.json");
     let (code, text) = verify(&bundle, &genesis);
     assert_eq!(code, 0, "{text}");

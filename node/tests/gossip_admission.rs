@@ -148,8 +148,7 @@ fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
     };
     let txs = vec![forged.clone()];
     let lie = std::collections::HashSet::from([forged.hash()]);
-    let outcome =
-        kuai_runtime::execute_block(proposer.store(), &ctx, &txs, &lie).unwrap();
+    let outcome = kuai_runtime::execute_block(proposer.store(), &ctx, &txs, &lie).unwrap();
     assert!(
         outcome.receipts[0].is_success(),
         "taken as verified, it succeeds"

@@ -61,6 +61,12 @@ pub fn build(spec: &GenesisSpec) -> Result<(StateDiff, Hash), RuntimeError> {
         });
     }
     st.write(keys::VALIDATORS.to_vec(), &validators);
+    if spec.access_event_buckets_from > 0 {
+        st.write(
+            keys::ACCESS_BUCKETS_FROM.to_vec(),
+            &spec.access_event_buckets_from,
+        );
+    }
     for cal in &spec.calendars {
         calendar::validate(cal)?;
         st.write(keys::calendar(cal.year), cal);

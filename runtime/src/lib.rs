@@ -11,11 +11,14 @@
 //! - each block first applies scheduled validator-set changes and sweeps deadlines that
 //!   ended (marking what is overdue, see [`deadlines`]), then runs its transactions;
 //! - the only clock is the block time in [`BlockContext`]; there is no I/O, randomness or
-//!   floating point, so every validator computes the same diff, receipts and root.
+//!   floating point, so every validator computes the same diff, receipts and root;
+//! - once access buckets are in force, a block's access events end up in one bucket
+//!   value, `ab/{height}`, written last (see [`access_buckets`]).
 //!
 //! The runtime reads state through [`StateRead`] and never writes it: the node applies
 //! the returned [`StateDiff`] together with the block in one storage batch.
 
+pub mod access_buckets;
 pub mod calendar;
 pub mod chain_state;
 mod commitment;

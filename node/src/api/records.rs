@@ -6,6 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use kuai_runtime::keys;
+use kuai_types::access_bucket::{AccessBucket, BucketMembership};
 use kuai_types::api::{ErrorBody, Proven, StateProofView};
 use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
 use kuai_types::identifiers::check_credit_code;
@@ -89,6 +90,21 @@ pub(super) fn record<T: DeserializeOwned + serde::Serialize>(
         let Json(v) = one::<T>(s, key, what)?;
         return Ok(Json(to_json(&v)?));
     }
+    let (value, proof) = proven_at_head(s, key)?;
+    let value: Option<T> = value.map(|b| decode_state(&b)).transpose()?;
+    Ok(Json(to_json(&Proven { value, proof })?))
+}
+
+fn decode_state<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, NodeError> {
+    codec::decode(bytes, MAX_STATE_VALUE_BYTES).map_err(|e| NodeError::Corrupt {
+        what: "state value".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The value under a state key at the head height with its proof, the header and its
+/// certificate.
+fn proven_at_head(s: &AppState, key: &[u8]) -> Result<(Option<Vec<u8>>, StateProofView), ApiError> {
     let store = s.chain.store();
     let height = s.chain.head().height;
     let header = store.block(height)?.map(|b| b.header).ok_or_else(|| {
@@ -106,27 +122,61 @@ pub(super) fn record<T: DeserializeOwned + serde::Serialize>(
         }
         .into());
     }
-    let value: Option<T> = value
-        .map(|b| codec::decode(&b, MAX_STATE_VALUE_BYTES))
-        .transpose()
-        .map_err(|e| NodeError::Corrupt {
-            what: "state value".into(),
+    let view = StateProofView {
+        height,
+        key: hex::encode(key),
+        merkle_proof: serde_json::to_value(&proof).map_err(|e| NodeError::Corrupt {
+            what: "proof".into(),
             reason: e.to_string(),
-        })?;
-    let proven = Proven {
-        value,
-        proof: StateProofView {
-            height,
-            key: hex::encode(key),
-            merkle_proof: serde_json::to_value(&proof).map_err(|e| NodeError::Corrupt {
-                what: "proof".into(),
-                reason: e.to_string(),
-            })?,
-            header,
-            certificate: store.certificate(height)?,
-        },
+        })?,
+        header,
+        certificate: store.certificate(height)?,
+        access_bucket: None,
     };
-    Ok(Json(to_json(&proven)?))
+    Ok((value, view))
+}
+
+/// An access event with its proof: under access buckets, the state proof of its
+/// block's bucket and its place in it (`kuai_types::access_bucket`); before them, the
+/// state proof of the record itself. An id no event has is a 404 under buckets (the
+/// tree has no leaf whose absence would show it).
+fn proven_access_event(s: &AppState, id: u64) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = s.chain.store();
+    let Some(bytes) = store.raw_state(&keys::access_event(id))? else {
+        return Err(ApiError::not_found(format!(
+            "access event {id} does not exist"
+        )));
+    };
+    let event: AccessEvent = decode_state(&bytes)?;
+    if !kuai_runtime::access_buckets::in_force(store, event.height).map_err(NodeError::from)? {
+        return record::<AccessEvent>(
+            s,
+            &keys::access_event(id),
+            format!("access event {id}"),
+            Ok(Query(ProofQuery { proof: Some(true) })),
+        );
+    }
+    let (bucket, mut proof) = proven_at_head(s, &keys::access_bucket(event.height))?;
+    let corrupt = |reason: String| NodeError::Corrupt {
+        what: format!("access bucket of block {}", event.height),
+        reason,
+    };
+    let bucket: AccessBucket = decode_state(&bucket.ok_or_else(|| corrupt("missing".into()))?)?;
+    let mut records = Vec::with_capacity(bucket.count as usize);
+    for i in bucket.first_id..bucket.first_id.saturating_add(bucket.count) {
+        let r = store
+            .raw_state(&keys::access_event(i))?
+            .ok_or_else(|| corrupt(format!("access event {i} missing")))?;
+        records.push((i, r));
+    }
+    let refs: Vec<(u64, &[u8])> = records.iter().map(|(i, r)| (*i, r.as_slice())).collect();
+    let membership = BucketMembership::prove(&bucket, &refs, id)
+        .ok_or_else(|| corrupt(format!("does not hold access event {id}")))?;
+    proof.access_bucket = Some(membership);
+    Ok(Json(to_json(&Proven {
+        value: Some(event),
+        proof,
+    })?))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, NodeError> {
@@ -423,5 +473,14 @@ pub async fn access_event(
     q: Result<Query<ProofQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = params::numeric_id("access event id", &raw)?;
-    record::<AccessEvent>(&s, &keys::access_event(id), format!("access event {id}"), q)
+    let Query(pq) = q?;
+    if pq.proof.unwrap_or(false) {
+        return proven_access_event(&s, id);
+    }
+    record::<AccessEvent>(
+        &s,
+        &keys::access_event(id),
+        format!("access event {id}"),
+        Ok(Query(pq)),
+    )
 }

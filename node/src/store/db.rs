@@ -293,7 +293,13 @@ impl Store {
     }
 
     pub fn genesis(&self) -> Result<Option<GenesisSpec>, NodeError> {
-        self.get_decoded(CF_META, META_GENESIS, MAX_BLOCK_BYTES, "genesis")
+        self.raw_get(CF_META, META_GENESIS)?
+            .map(|b| GenesisSpec::decode_stored(&b, MAX_BLOCK_BYTES))
+            .transpose()
+            .map_err(|e| NodeError::Corrupt {
+                what: "genesis".into(),
+                reason: e.to_string(),
+            })
     }
 
     fn put_diff(&self, batch: &mut WriteBatch, diff: &StateDiff) -> Result<(), NodeError> {

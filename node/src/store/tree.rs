@@ -4,6 +4,9 @@
 //! Rules:
 //! - the tree's version is the block height (genesis is version 0); its root after block
 //!   `h` is the `state_root` of header `h`;
+//! - its leaves are the state's keys, except access-event records (`a/{id}`) from the
+//!   height a chain's genesis starts access buckets at: their block's bucket
+//!   (`ab/{height}`) is the leaf for them (`kuai_types::access_bucket`);
 //! - every version holds the key [`HEIGHT_KEY`] = `h`, so each block has its own root
 //!   even when it changes nothing else;
 //! - a key of the tree is `SHA-256(state key)` ([`key_hash`]); its value is the state
@@ -27,7 +30,7 @@ use std::sync::Mutex;
 
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, RootHash, Version};
-use kuai_runtime::StateDiff;
+use kuai_runtime::{keys, StateDiff};
 use kuai_types::codec;
 use rocksdb::{Direction, IteratorMode, WriteBatch};
 use sha2::Sha256;
@@ -90,13 +93,15 @@ fn tree_err(e: impl std::fmt::Display) -> NodeError {
 }
 
 /// Applies `diff` (deletions too) and the height key as `version`, one key at a time.
-fn key_by_key(
+fn key_by_key<'d>(
     tree: &JellyfishMerkleTree<Reader<'_>, Sha256>,
-    diff: &StateDiff,
+    leaves: impl IntoIterator<Item = (&'d Vec<u8>, &'d Option<Vec<u8>>)>,
     version: Version,
 ) -> Result<(kuai_types::Hash, TreeUpdateBatch), NodeError> {
-    let mut set: Vec<(KeyHash, Option<OwnedValue>)> =
-        diff.iter().map(|(k, v)| (key_hash(k), v.clone())).collect();
+    let mut set: Vec<(KeyHash, Option<OwnedValue>)> = leaves
+        .into_iter()
+        .map(|(k, v)| (key_hash(k), v.clone()))
+        .collect();
     set.push((key_hash(HEIGHT_KEY), Some(codec::encode(&version))));
     let (root, batch) = tree.put_value_set(set, version).map_err(tree_err)?;
     Ok((kuai_types::Hash(root.0), batch))
@@ -244,6 +249,14 @@ impl Store {
         diff: &StateDiff,
         version: Version,
     ) -> Result<(kuai_types::Hash, TreeUpdateBatch), NodeError> {
+        // Once access buckets are in force, access-event records are state but not
+        // leaves: their block's bucket is (`kuai_types::access_bucket`). The rule is
+        // read from the committed state, as the runtime reads it when it seals a bucket.
+        let buckets = version > 0 && kuai_runtime::access_buckets::in_force(self, version)?;
+        let leaves = || {
+            diff.iter()
+                .filter(move |(k, _)| !(buckets && keys::outside_state_tree(k)))
+        };
         let reader = Reader {
             store: self,
             cached: true,
@@ -255,17 +268,16 @@ impl Store {
         // against the key-by-key path). It cannot delete, and it needs the previous
         // version's root (key-by-key insertion starts a tree at any version; a chain's
         // starts at 0, from genesis).
-        let batchable = diff.values().all(Option::is_some)
+        let batchable = leaves().all(|(_, v)| v.is_some())
             && (version == 0
                 || tree
                     .get_root_hash_option(version - 1)
                     .map_err(tree_err)?
                     .is_some());
         if !batchable {
-            return key_by_key(&tree, diff, version);
+            return key_by_key(&tree, leaves(), version);
         }
-        let mut set: Vec<(KeyHash, OwnedValue)> = diff
-            .iter()
+        let mut set: Vec<(KeyHash, OwnedValue)> = leaves()
             .filter_map(|(k, v)| v.clone().map(|v| (key_hash(k), v)))
             .collect();
         set.push((key_hash(HEIGHT_KEY), codec::encode(&version)));
@@ -411,6 +423,35 @@ mod tests {
                 None,
             )
             .unwrap();
+    }
+
+    #[test]
+    fn access_events_are_leaves_only_before_buckets_are_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut genesis = StateDiff::new();
+        genesis.insert(
+            keys::ACCESS_BUCKETS_FROM.to_vec(),
+            Some(codec::encode(&2u64)),
+        );
+        let (root, tree) = store.state_tree_update(&genesis, 0).unwrap();
+        commit_diff(&store, 0, &genesis, root, &tree);
+        for h in 1..=2u64 {
+            let mut diff = StateDiff::new();
+            diff.insert(keys::access_event(h), Some(vec![h as u8; 8]));
+            diff.insert(keys::grant(h), Some(vec![h as u8; 8]));
+            let (root, tree) = store.state_tree_update(&diff, h).unwrap();
+            commit_diff(&store, h, &diff, root, &tree);
+        }
+        // Both records are state; only the one before height 2 is a leaf.
+        for h in 1..=2u64 {
+            let stored = store.raw_state(&keys::access_event(h)).unwrap();
+            assert_eq!(stored, Some(vec![h as u8; 8]));
+            let (leaf, _, _) = store.state_proof(&keys::access_event(h), 2).unwrap();
+            assert_eq!(leaf.is_some(), h < 2, "access event of block {h}");
+            let (grant, _, _) = store.state_proof(&keys::grant(h), 2).unwrap();
+            assert_eq!(grant, Some(vec![h as u8; 8]), "other keys stay leaves");
+        }
     }
 
     #[test]

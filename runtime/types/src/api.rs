@@ -175,6 +175,11 @@ pub struct StateProofView {
     pub header: BlockHeader,
     /// Absent on a single-validator chain.
     pub certificate: Option<CommitCertificate>,
+    /// For an access event under access buckets: `key` and `merkle_proof` prove its
+    /// block's bucket, and this places the record in it
+    /// ([`crate::access_bucket`]). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_bucket: Option<crate::access_bucket::BucketMembership>,
 }
 
 /// A record with its proof (`?proof=true`); `value` is null when the proof shows absence.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::crypto::PublicKey;
+use crate::error::TypesError;
 use crate::hash::Hash;
 use crate::model::{HolidayCalendar, Member, OrgKind, Parameters};
 
@@ -35,11 +36,120 @@ pub struct GenesisSpec {
     /// Initial holiday calendars, one per year.
     #[serde(default)]
     pub calendars: Vec<HolidayCalendar>,
+    /// The height from which access events are committed in one state-tree leaf per
+    /// block instead of one each ([`crate::access_bucket`]); 0: never, as on chains
+    /// created before buckets existed. The repository's templates set 1.
+    #[serde(default)]
+    pub access_event_buckets_from: u64,
+}
+
+/// The spec's fields before `access_event_buckets_from`, borrowed for hashing.
+#[derive(Serialize)]
+struct LegacyRef<'a> {
+    chain_id: &'a String,
+    genesis_time_ms: u64,
+    validators: &'a Vec<GenesisValidator>,
+    organizations: &'a Vec<GenesisOrganization>,
+    parameters: &'a Option<Parameters>,
+    calendars: &'a Vec<HolidayCalendar>,
+}
+
+/// A spec as a store from before `access_event_buckets_from` holds it.
+#[derive(Deserialize)]
+struct Legacy {
+    chain_id: String,
+    genesis_time_ms: u64,
+    validators: Vec<GenesisValidator>,
+    organizations: Vec<GenesisOrganization>,
+    parameters: Option<Parameters>,
+    calendars: Vec<HolidayCalendar>,
 }
 
 impl GenesisSpec {
-    /// A digest of the spec, so nodes can check they start from the same genesis.
+    /// A digest of the spec, so nodes can check they start from the same genesis. A
+    /// spec without access buckets hashes its other fields alone, exactly as before the
+    /// field existed, so an existing chain keeps its genesis hash (block 1's parent).
     pub fn hash(&self) -> Hash {
-        Hash::tagged(b"kuai/genesis/v1", &[&crate::codec::encode(self)])
+        let bytes = if self.access_event_buckets_from == 0 {
+            crate::codec::encode(&LegacyRef {
+                chain_id: &self.chain_id,
+                genesis_time_ms: self.genesis_time_ms,
+                validators: &self.validators,
+                organizations: &self.organizations,
+                parameters: &self.parameters,
+                calendars: &self.calendars,
+            })
+        } else {
+            crate::codec::encode(self)
+        };
+        Hash::tagged(b"kuai/genesis/v1", &[&bytes])
+    }
+
+    /// Decodes a spec stored with [`crate::codec::encode`], also one a store wrote
+    /// before `access_event_buckets_from` existed (it reads as 0).
+    pub fn decode_stored(bytes: &[u8], limit: usize) -> Result<GenesisSpec, TypesError> {
+        crate::codec::decode::<GenesisSpec>(bytes, limit).or_else(|e| {
+            let old: Legacy = crate::codec::decode(bytes, limit).map_err(|_| e)?;
+            Ok(GenesisSpec {
+                chain_id: old.chain_id,
+                genesis_time_ms: old.genesis_time_ms,
+                validators: old.validators,
+                organizations: old.organizations,
+                parameters: old.parameters,
+                calendars: old.calendars,
+                access_event_buckets_from: 0,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(buckets: u64) -> GenesisSpec {
+        GenesisSpec {
+            chain_id: "kuai-test".into(),
+            genesis_time_ms: 1_700_000_000_000,
+            validators: vec![],
+            organizations: vec![],
+            parameters: None,
+            calendars: vec![],
+            access_event_buckets_from: buckets,
+        }
+    }
+
+    #[test]
+    fn a_spec_without_buckets_keeps_the_hash_and_storage_of_before() {
+        let old = spec(0);
+        let legacy_bytes = crate::codec::encode(&LegacyRef {
+            chain_id: &old.chain_id,
+            genesis_time_ms: old.genesis_time_ms,
+            validators: &old.validators,
+            organizations: &old.organizations,
+            parameters: &old.parameters,
+            calendars: &old.calendars,
+        });
+        // What the hash was before the field: the same tag over the same six fields.
+        assert_eq!(
+            old.hash(),
+            Hash::tagged(b"kuai/genesis/v1", &[&legacy_bytes])
+        );
+        assert_eq!(
+            GenesisSpec::decode_stored(&legacy_bytes, 1 << 20),
+            Ok(old.clone())
+        );
+        let new = spec(1);
+        assert_ne!(new.hash(), old.hash());
+        let stored = crate::codec::encode(&new);
+        assert_eq!(GenesisSpec::decode_stored(&stored, 1 << 20), Ok(new));
+        assert!(GenesisSpec::decode_stored(&stored[..stored.len() - 3], 1 << 20).is_err());
+    }
+
+    #[test]
+    fn a_template_without_the_field_reads_as_no_buckets() {
+        let json = r#"{"chain_id":"c","genesis_time_ms":0,"validators":[],"organizations":[]}"#;
+        let s: GenesisSpec = serde_json::from_str(json).unwrap();
+        assert_eq!(s.access_event_buckets_from, 0);
     }
 }

@@ -5,7 +5,8 @@
 //! Tags in use (changing one is a breaking change of the chain format):
 //! `kuai/tx/v1` (transaction id), `kuai/block/v1` (block header),
 //! `kuai/txroot/leaf/v1`, `kuai/txroot/node/v1` (transactions Merkle root),
-//! `kuai/state/v1` (state commitment).
+//! `kuai/state/v1` (state commitment), `kuai/access-event/v1` (a record's leaf in its
+//! block's access bucket, whose root is a [`merkle_root`]).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -95,20 +96,84 @@ pub fn merkle_root(leaves: &[Hash]) -> Hash {
     if leaves.is_empty() {
         return Hash::tagged(b"kuai/txroot/empty/v1", &[]);
     }
-    let mut level: Vec<Hash> = leaves
-        .iter()
-        .map(|l| Hash::tagged(b"kuai/txroot/leaf/v1", &[&l.0]))
-        .collect();
+    let mut level = leaf_level(leaves);
     while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair.get(1) {
-                Some(b) => Hash::tagged(b"kuai/txroot/node/v1", &[&pair[0].0, &b.0]),
-                None => pair[0],
-            })
-            .collect();
+        level = next_level(&level);
     }
     level[0]
+}
+
+fn leaf_level(leaves: &[Hash]) -> Vec<Hash> {
+    leaves
+        .iter()
+        .map(|l| Hash::tagged(b"kuai/txroot/leaf/v1", &[&l.0]))
+        .collect()
+}
+
+/// Pairs hashed together, an odd last node promoted unchanged.
+fn next_level(level: &[Hash]) -> Vec<Hash> {
+    level
+        .chunks(2)
+        .map(|pair| match pair.get(1) {
+            Some(b) => Hash::tagged(b"kuai/txroot/node/v1", &[&pair[0].0, &b.0]),
+            None => pair[0],
+        })
+        .collect()
+}
+
+/// The siblings that lead from leaf `index` of `leaves` to their [`merkle_root`], lowest
+/// first (a level where the leaf's node is the promoted odd one adds none); `None` when
+/// `index` is out of range.
+pub fn merkle_path(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
+    if index >= leaves.len() {
+        return None;
+    }
+    let mut level = leaf_level(leaves);
+    let (mut at, mut path) = (index, Vec::new());
+    while level.len() > 1 {
+        let sibling = at ^ 1;
+        if sibling < level.len() {
+            path.push(level[sibling]);
+        }
+        level = next_level(&level);
+        at /= 2;
+    }
+    Some(path)
+}
+
+/// Whether `leaf` is leaf `index` of `count` leaves whose [`merkle_root`] is `root`,
+/// by the siblings of [`merkle_path`]. The index and count fix the shape, so each
+/// sibling's side is known and no extra or missing sibling passes. The count must come
+/// from somewhere authenticated: the path alone does not bind it (with promoted odd
+/// nodes, leaf 0 of 3 and of 4 can have the same path).
+pub fn merkle_path_leads_to(
+    leaf: &Hash,
+    index: usize,
+    count: usize,
+    path: &[Hash],
+    root: &Hash,
+) -> bool {
+    if index >= count {
+        return false;
+    }
+    let mut node = Hash::tagged(b"kuai/txroot/leaf/v1", &[&leaf.0]);
+    let (mut at, mut width, mut siblings) = (index, count, path.iter());
+    while width > 1 {
+        let sibling = at ^ 1;
+        if sibling < width {
+            let Some(s) = siblings.next() else {
+                return false;
+            };
+            node = if at % 2 == 0 {
+                Hash::tagged(b"kuai/txroot/node/v1", &[&node.0, &s.0])
+            } else {
+                Hash::tagged(b"kuai/txroot/node/v1", &[&s.0, &node.0])
+            };
+        }
+        at /= 2;
+        width = width.div_ceil(2);
+    }
+    siblings.next().is_none() && node == *root
 }
 
 #[cfg(test)]
@@ -139,6 +204,42 @@ mod tests {
         assert_ne!(merkle_root(&[a, b, c]), merkle_root(&[a, b]));
         assert_ne!(merkle_root(&[a]), a, "a leaf is hashed, never used raw");
         assert_ne!(merkle_root(&[]), merkle_root(&[a]));
+    }
+
+    #[test]
+    fn every_leaf_has_a_path_to_the_root_and_nothing_else_does() {
+        for count in 1..=19usize {
+            let leaves: Vec<Hash> = (0..count as u32)
+                .map(|i| Hash::tagged(b"t", &[&i.to_le_bytes()]))
+                .collect();
+            let root = merkle_root(&leaves);
+            for (i, leaf) in leaves.iter().enumerate() {
+                let path = merkle_path(&leaves, i).unwrap();
+                assert!(
+                    merkle_path_leads_to(leaf, i, count, &path, &root),
+                    "{i} of {count}"
+                );
+                let other = leaves[(i + 1) % count];
+                if count > 1 {
+                    assert!(!merkle_path_leads_to(&other, i, count, &path, &root));
+                    assert!(!merkle_path_leads_to(
+                        leaf,
+                        (i + 1) % count,
+                        count,
+                        &path,
+                        &root
+                    ));
+                }
+                let mut longer = path.clone();
+                longer.push(root);
+                assert!(!merkle_path_leads_to(leaf, i, count, &longer, &root));
+                if let Some((_, shorter)) = path.split_last() {
+                    assert!(!merkle_path_leads_to(leaf, i, count, shorter, &root));
+                }
+            }
+            assert_eq!(merkle_path(&leaves, count), None);
+            assert!(!merkle_path_leads_to(&leaves[0], count, count, &[], &root));
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! - Identifier checks ([`identifiers`]): unified social credit codes (GB 32100) and
 //!   resident ID numbers (GB 11643), one implementation for runtime, gateway and CLI.
 
+pub mod access_bucket;
 pub mod api;
 pub mod block;
 pub mod certificate;

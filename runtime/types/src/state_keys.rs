@@ -13,6 +13,8 @@ pub const DATA_ELEMENT: &[u8] = b"de/";
 pub const SHARE_REQUEST: &[u8] = b"r/";
 pub const GRANT: &[u8] = b"g/";
 pub const ACCESS_EVENT: &[u8] = b"a/";
+/// One per block with access events, once buckets are in force ([`crate::access_bucket`]).
+pub const ACCESS_BUCKET: &[u8] = b"ab/";
 pub const OBJECTION: &[u8] = b"ob/";
 pub const AGREEMENT: &[u8] = b"ag/";
 pub const PROPOSAL: &[u8] = b"gp/";
@@ -22,6 +24,8 @@ pub const DEADLINES: &[u8] = b"dl/";
 pub const COUNTER: &[u8] = b"s/";
 pub const SUBJECT_ACCESS: &[u8] = b"su/";
 pub const PARAMETERS: &[u8] = b"p/parameters";
+/// The height from which access buckets are in force (absent: never), set at genesis.
+pub const ACCESS_BUCKETS_FROM: &[u8] = b"p/access-buckets-from";
 pub const VALIDATORS: &[u8] = b"v/current";
 pub const PENDING_VALIDATORS: &[u8] = b"v/pending";
 pub const LAST_DEADLINE_DAY: &[u8] = b"dl-last";
@@ -68,6 +72,15 @@ pub fn grant(id: u64) -> Vec<u8> {
 }
 pub fn access_event(id: u64) -> Vec<u8> {
     join(ACCESS_EVENT, &id.to_be_bytes())
+}
+/// The bucket of the access events block `height` recorded.
+pub fn access_bucket(height: u64) -> Vec<u8> {
+    join(ACCESS_BUCKET, &height.to_be_bytes())
+}
+/// Whether a key stays out of the state tree once access buckets are in force: an
+/// access-event record, which its block's bucket commits to instead.
+pub fn outside_state_tree(key: &[u8]) -> bool {
+    key.starts_with(ACCESS_EVENT)
 }
 pub fn objection(id: u64) -> Vec<u8> {
     join(OBJECTION, &id.to_be_bytes())
@@ -149,6 +162,7 @@ mod tests {
             SHARE_REQUEST,
             GRANT,
             ACCESS_EVENT,
+            ACCESS_BUCKET,
             OBJECTION,
             AGREEMENT,
             PROPOSAL,
@@ -158,6 +172,7 @@ mod tests {
             COUNTER,
             SUBJECT_ACCESS,
             PARAMETERS,
+            ACCESS_BUCKETS_FROM,
             VALIDATORS,
             PENDING_VALIDATORS,
             LAST_DEADLINE_DAY,

@@ -11,6 +11,7 @@ mod sharing;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use kuai_types::access_bucket::{AccessBucket, BucketMembership};
 use kuai_types::genesis::{GenesisOrganization, GenesisSpec, GenesisValidator};
 use kuai_types::identifiers::complete_credit_code;
 use kuai_types::model::*;
@@ -122,6 +123,7 @@ pub fn genesis_spec() -> GenesisSpec {
             .to_vec(),
             makeup_workdays: vec!["2025-09-28".into(), "2025-10-11".into()],
         }],
+        access_event_buckets_from: 1,
     }
 }
 

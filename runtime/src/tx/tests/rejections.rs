@@ -337,8 +337,7 @@ fn execution_with_given_hashes_matches_and_checks_their_count() {
     let none = HashSet::new();
     let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
     let plain = crate::execute_block(&c.state, &ctx, &txs, &none).unwrap();
-    let hashed =
-        crate::execute_hashed_block(&c.state, &ctx, &txs, &hashes, &none).unwrap();
+    let hashed = crate::execute_hashed_block(&c.state, &ctx, &txs, &hashes, &none).unwrap();
     assert_eq!(hashed.receipts, plain.receipts);
     assert_eq!(hashed.diff, plain.diff);
     assert_eq!(hashed.receipts_root, plain.receipts_root);

@@ -1,6 +1,36 @@
 use super::*;
 
 #[test]
+fn a_block_of_access_events_commits_them_in_one_bucket() {
+    let mut c = with_pending_request();
+    c.ok("health-reviewer", approve(1, Some(100)));
+    let txs = vec![
+        c.sign(&key("health-cdo"), access(1, "police-app", &["name"], 5)),
+        c.sign(&key("health-cdo"), access(1, "police-app", &["name"], 6)),
+        c.sign(&key("health-cdo"), access(1, "police-app", &["name"], 7)),
+    ];
+    let receipts = c.block(&txs);
+    assert!(receipts.iter().all(|r| r.is_success()));
+    let bucket: AccessBucket = c.read(&keys::access_bucket(c.height));
+    assert_eq!(
+        (bucket.height, bucket.first_id, bucket.count),
+        (c.height, 1, 3)
+    );
+    let records: Vec<(u64, Vec<u8>)> = (1..=3)
+        .map(|id| (id, c.state.0[&keys::access_event(id)].clone()))
+        .collect();
+    let refs: Vec<(u64, &[u8])> = records.iter().map(|(i, b)| (*i, b.as_slice())).collect();
+    assert_eq!(AccessBucket::of(c.height, &refs), Some(bucket.clone()));
+    for (id, bytes) in &refs {
+        let m = BucketMembership::prove(&bucket, &refs, *id).unwrap();
+        assert_eq!(m.check(*id, c.height, bytes), Ok(()));
+    }
+    // A block without access events has no bucket.
+    c.block(&[]);
+    assert!(!c.state.0.contains_key(&keys::access_bucket(c.height)));
+}
+
+#[test]
 fn the_whole_flow_from_entry_to_access() {
     let mut c = with_pending_request();
     let r = c.request(1);
