@@ -141,6 +141,16 @@ impl Store {
         opts.create_missing_column_families(true);
         opts.set_max_background_jobs(2);
         opts.set_db_write_buffer_size(MEMTABLE_BUDGET_BYTES);
+        // Flushes and compactions run at the lowest CPU priority (nice 19): they can
+        // wait for an idle moment, blocks cannot. A flush turns a 64 MiB memtable into
+        // a file in one burst of CPU; at full priority it took the cores from consensus
+        // (and validators flush at about the same moment, having written the same
+        // blocks). Writes still cannot outrun them: the memtable budget stalls writers,
+        // which leaves the CPU to the flush.
+        let mut env = rocksdb::Env::new()?;
+        env.lower_thread_pool_cpu_priority();
+        env.lower_high_priority_thread_pool_cpu_priority();
+        opts.set_env(&env);
         let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = ALL_CFS
             .iter()
