@@ -2,6 +2,8 @@
 //! requests, grants and access events. Listings are in id order with `?limit=&after=`
 //! cursors; filters narrow a listing without breaking its pages.
 
+use std::sync::{Arc, Mutex};
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -11,6 +13,7 @@ use kuai_types::api::{ErrorBody, Proven, StateProofView};
 use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
 use kuai_types::identifiers::check_credit_code;
 use kuai_types::model::{AccessEvent, CatalogEntry, Grant, Organization, Page, ShareRequest};
+use kuai_types::Hash;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -157,26 +160,67 @@ fn proven_access_event(s: &AppState, id: u64) -> Result<Json<serde_json::Value>,
         );
     }
     let (bucket, mut proof) = proven_at_head(s, &keys::access_bucket(event.height))?;
+    if proof.height < event.height {
+        // Committed to the store, not yet the head this node proves against.
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_yet_provable",
+            format!(
+                "access event {id} is in block {}, above the head {}; retry",
+                event.height, proof.height
+            ),
+        ));
+    }
     let corrupt = |reason: String| NodeError::Corrupt {
         what: format!("access bucket of block {}", event.height),
         reason,
     };
     let bucket: AccessBucket = decode_state(&bucket.ok_or_else(|| corrupt("missing".into()))?)?;
-    let mut records = Vec::with_capacity(bucket.count as usize);
-    for i in bucket.first_id..bucket.first_id.saturating_add(bucket.count) {
-        let r = store
-            .raw_state(&keys::access_event(i))?
-            .ok_or_else(|| corrupt(format!("access event {i} missing")))?;
-        records.push((i, r));
-    }
-    let refs: Vec<(u64, &[u8])> = records.iter().map(|(i, r)| (*i, r.as_slice())).collect();
-    let membership = BucketMembership::prove(&bucket, &refs, id)
+    let leaves = bucket_leaves(store, &bucket)?;
+    let membership = BucketMembership::from_leaves(&bucket, &leaves, id)
         .ok_or_else(|| corrupt(format!("does not hold access event {id}")))?;
     proof.access_bucket = Some(membership);
     Ok(Json(to_json(&Proven {
         value: Some(event),
         proof,
     })?))
+}
+
+/// The leaf hashes of the last bucket proven from, by its root: an audit export asks
+/// for a block's events one after another, and each proof needs all of its block's
+/// leaves (a block holds up to thousands). The root names its leaves (they were checked
+/// to hash to it), so one entry serves every node and chain in the process.
+static LAST_BUCKET: Mutex<Option<(Hash, Arc<Vec<Hash>>)>> = Mutex::new(None);
+
+/// The leaves of a bucket's records, read from the state (or the last bucket's).
+fn bucket_leaves(
+    store: &crate::store::Store,
+    bucket: &AccessBucket,
+) -> Result<Arc<Vec<Hash>>, NodeError> {
+    let cached = LAST_BUCKET
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some((_, leaves)) = cached.filter(|(root, _)| *root == bucket.root) {
+        return Ok(leaves);
+    }
+    let corrupt = |reason: String| NodeError::Corrupt {
+        what: format!("access bucket of block {}", bucket.height),
+        reason,
+    };
+    let mut leaves = Vec::with_capacity(bucket.count.min(1 << 16) as usize);
+    for i in bucket.first_id..bucket.first_id.saturating_add(bucket.count) {
+        let r = store
+            .raw_state(&keys::access_event(i))?
+            .ok_or_else(|| corrupt(format!("access event {i} missing")))?;
+        leaves.push(kuai_types::access_bucket::leaf(&r));
+    }
+    if kuai_types::hash::merkle_root(&leaves) != bucket.root {
+        return Err(corrupt("its records do not hash to its root".into()));
+    }
+    let leaves = Arc::new(leaves);
+    *LAST_BUCKET.lock().unwrap_or_else(|p| p.into_inner()) = Some((bucket.root, leaves.clone()));
+    Ok(leaves)
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, NodeError> {

@@ -77,11 +77,17 @@ impl BucketMembership {
     /// The membership of record `id` in the bucket built from all of its block's
     /// `records` (`(id, encoding)`, id order, as for [`AccessBucket::of`]).
     pub fn prove(bucket: &AccessBucket, records: &[(u64, &[u8])], id: u64) -> Option<Self> {
-        if !bucket.holds(id) || records.len() as u64 != bucket.count {
+        let leaves: Vec<Hash> = records.iter().map(|(_, r)| leaf(r)).collect();
+        Self::from_leaves(bucket, &leaves, id)
+    }
+
+    /// [`BucketMembership::prove`] from the records' [`leaf`] hashes, in id order (a
+    /// node proving many records of one block hashes them once).
+    pub fn from_leaves(bucket: &AccessBucket, leaves: &[Hash], id: u64) -> Option<Self> {
+        if !bucket.holds(id) || leaves.len() as u64 != bucket.count {
             return None;
         }
-        let leaves: Vec<Hash> = records.iter().map(|(_, r)| leaf(r)).collect();
-        let path = merkle_path(&leaves, (id - bucket.first_id) as usize)?;
+        let path = merkle_path(leaves, (id - bucket.first_id) as usize)?;
         Some(BucketMembership {
             bucket: bucket.clone(),
             path,
