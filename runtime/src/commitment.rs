@@ -1,11 +1,11 @@
-//! The state commitment in each block header.
+//! A hash chain over state diffs, for the runtime's tests and `genesis::build`.
 //!
 //! `root(h) = SHA-256("kuai/state/v1" || root(h-1) || encoding of the ordered diff of block h)`,
 //! with `root(genesis) = ` the same over `Hash::ZERO` and the genesis diff. Because the
-//! diff sequence determines the state, equal roots mean equal state on every node, and
-//! any divergence shows at the first differing block. It is an opaque 32-byte value in
-//! the header, so the Merkle state tree with inclusion proofs (verifiable-state issue)
-//! replaces it without changing the header format.
+//! diff sequence determines the state, equal roots mean equal state, and any divergence
+//! shows at the first differing block. It was the header's state root before the
+//! Jellyfish Merkle tree (`node/src/store/tree.rs`) replaced it; block execution no
+//! longer computes it (hashing every block's whole diff bought nothing a node read).
 
 use kuai_types::{codec, Hash};
 

@@ -1,5 +1,6 @@
 //! Kuai's ledger state machine: a deterministic function
-//! `(state, block context, transactions) -> (state diff, receipts, state root)`.
+//! `(state, block context, transactions) -> (state diff, receipts, receipts root)`; the node
+//! turns the diff into the header's state root with its state tree.
 //!
 //! Rules it enforces (each rejection is a [`RuntimeError`] variant with the values a
 //! user needs, recorded in the transaction's receipt):
