@@ -93,6 +93,14 @@ pub(super) fn record<T: DeserializeOwned + serde::Serialize>(
         let Json(v) = one::<T>(s, key, what)?;
         return Ok(Json(to_json(&v)?));
     }
+    proven::<T>(s, key)
+}
+
+/// The record under `key` (or its absence) with its state proof at the head.
+fn proven<T: DeserializeOwned + serde::Serialize>(
+    s: &AppState,
+    key: &[u8],
+) -> Result<Json<serde_json::Value>, ApiError> {
     let (value, proof) = proven_at_head(s, key)?;
     let value: Option<T> = value.map(|b| decode_state(&b)).transpose()?;
     Ok(Json(to_json(&Proven { value, proof })?))
@@ -152,12 +160,7 @@ fn proven_access_event(s: &AppState, id: u64) -> Result<Json<serde_json::Value>,
     };
     let event: AccessEvent = decode_state(&bytes)?;
     if !kuai_runtime::access_buckets::in_force(store, event.height).map_err(NodeError::from)? {
-        return record::<AccessEvent>(
-            s,
-            &keys::access_event(id),
-            format!("access event {id}"),
-            Ok(Query(ProofQuery { proof: Some(true) })),
-        );
+        return proven::<AccessEvent>(s, &keys::access_event(id));
     }
     let (bucket, mut proof) = proven_at_head(s, &keys::access_bucket(event.height))?;
     if proof.height < event.height {

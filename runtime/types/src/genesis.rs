@@ -43,62 +43,32 @@ pub struct GenesisSpec {
     pub access_event_buckets_from: u64,
 }
 
-/// The spec's fields before `access_event_buckets_from`, borrowed for hashing.
-#[derive(Serialize)]
-struct LegacyRef<'a> {
-    chain_id: &'a String,
-    genesis_time_ms: u64,
-    validators: &'a Vec<GenesisValidator>,
-    organizations: &'a Vec<GenesisOrganization>,
-    parameters: &'a Option<Parameters>,
-    calendars: &'a Vec<HolidayCalendar>,
-}
-
-/// A spec as a store from before `access_event_buckets_from` holds it.
-#[derive(Deserialize)]
-struct Legacy {
-    chain_id: String,
-    genesis_time_ms: u64,
-    validators: Vec<GenesisValidator>,
-    organizations: Vec<GenesisOrganization>,
-    parameters: Option<Parameters>,
-    calendars: Vec<HolidayCalendar>,
-}
+/// `access_event_buckets_from` is the spec's last field and the codec writes a `u64` as
+/// eight fixed-width bytes, so a spec's encoding is the encoding from before the field
+/// existed followed by those eight bytes.
+const BUCKETS_FIELD_BYTES: usize = 8;
 
 impl GenesisSpec {
     /// A digest of the spec, so nodes can check they start from the same genesis. A
     /// spec without access buckets hashes its other fields alone, exactly as before the
     /// field existed, so an existing chain keeps its genesis hash (block 1's parent).
     pub fn hash(&self) -> Hash {
-        let bytes = if self.access_event_buckets_from == 0 {
-            crate::codec::encode(&LegacyRef {
-                chain_id: &self.chain_id,
-                genesis_time_ms: self.genesis_time_ms,
-                validators: &self.validators,
-                organizations: &self.organizations,
-                parameters: &self.parameters,
-                calendars: &self.calendars,
-            })
+        let bytes = crate::codec::encode(self);
+        let hashed = if self.access_event_buckets_from == 0 {
+            &bytes[..bytes.len() - BUCKETS_FIELD_BYTES]
         } else {
-            crate::codec::encode(self)
+            &bytes[..]
         };
-        Hash::tagged(b"kuai/genesis/v1", &[&bytes])
+        Hash::tagged(b"kuai/genesis/v1", &[hashed])
     }
 
     /// Decodes a spec stored with [`crate::codec::encode`], also one a store wrote
     /// before `access_event_buckets_from` existed (it reads as 0).
     pub fn decode_stored(bytes: &[u8], limit: usize) -> Result<GenesisSpec, TypesError> {
         crate::codec::decode::<GenesisSpec>(bytes, limit).or_else(|e| {
-            let old: Legacy = crate::codec::decode(bytes, limit).map_err(|_| e)?;
-            Ok(GenesisSpec {
-                chain_id: old.chain_id,
-                genesis_time_ms: old.genesis_time_ms,
-                validators: old.validators,
-                organizations: old.organizations,
-                parameters: old.parameters,
-                calendars: old.calendars,
-                access_event_buckets_from: 0,
-            })
+            let mut old = bytes.to_vec();
+            old.extend_from_slice(&[0; BUCKETS_FIELD_BYTES]);
+            crate::codec::decode(&old, limit.saturating_add(BUCKETS_FIELD_BYTES)).map_err(|_| e)
         })
     }
 }
@@ -117,6 +87,17 @@ mod tests {
             calendars: vec![],
             access_event_buckets_from: buckets,
         }
+    }
+
+    /// The spec's fields before `access_event_buckets_from`, as they were encoded.
+    #[derive(Serialize)]
+    struct LegacyRef<'a> {
+        chain_id: &'a String,
+        genesis_time_ms: u64,
+        validators: &'a Vec<GenesisValidator>,
+        organizations: &'a Vec<GenesisOrganization>,
+        parameters: &'a Option<Parameters>,
+        calendars: &'a Vec<HolidayCalendar>,
     }
 
     #[test]
