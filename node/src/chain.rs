@@ -39,6 +39,8 @@ pub struct Proposal {
 pub struct Chain {
     store: Store,
     genesis: GenesisSpec,
+    /// `genesis.hash()`, computed once (every status request reports it).
+    genesis_hash: Hash,
     key: Keypair,
     mempool: Mutex<Mempool>,
     /// Peers' gossip, verified in large batches later (see [`crate::gossip_pool`]).
@@ -96,6 +98,7 @@ impl Chain {
         tracing::info!(chain_id = %genesis.chain_id, height = head.height, hash = %head.hash, "chain opened");
         Ok(Chain {
             store,
+            genesis_hash: genesis.hash(),
             genesis,
             key,
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
@@ -133,6 +136,11 @@ impl Chain {
 
     pub fn genesis(&self) -> &GenesisSpec {
         &self.genesis
+    }
+
+    /// The genesis spec's hash (block 1's parent).
+    pub fn genesis_hash(&self) -> Hash {
+        self.genesis_hash
     }
 
     pub fn chain_id(&self) -> &str {

@@ -29,7 +29,7 @@ pub async fn status(State(s): State<AppState>) -> ApiResult<Status> {
         latest_block_hash: head.hash,
         latest_block_time_ms: head.time_ms,
         state_root: head.state_root,
-        genesis_hash: s.chain.genesis().hash(),
+        genesis_hash: s.chain.genesis_hash(),
         mempool_size: s.chain.mempool_len(),
         validator: s.chain.validator_key(),
         version: env!("CARGO_PKG_VERSION").to_string(),

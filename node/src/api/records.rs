@@ -174,10 +174,7 @@ fn proven_access_event(s: &AppState, id: u64) -> Result<Json<serde_json::Value>,
             ),
         ));
     }
-    let corrupt = |reason: String| NodeError::Corrupt {
-        what: format!("access bucket of block {}", event.height),
-        reason,
-    };
+    let corrupt = |reason: String| bucket_corrupt(event.height, reason);
     let bucket: AccessBucket = decode_state(&bucket.ok_or_else(|| corrupt("missing".into()))?)?;
     let leaves = bucket_leaves(store, &bucket)?;
     let membership = BucketMembership::from_leaves(&bucket, &leaves, id)
@@ -187,6 +184,13 @@ fn proven_access_event(s: &AppState, id: u64) -> Result<Json<serde_json::Value>,
         value: Some(event),
         proof,
     })?))
+}
+
+fn bucket_corrupt(height: u64, reason: String) -> NodeError {
+    NodeError::Corrupt {
+        what: format!("access bucket of block {height}"),
+        reason,
+    }
 }
 
 /// The leaf hashes of the last bucket proven from, by its root: an audit export asks
@@ -207,10 +211,7 @@ fn bucket_leaves(
     if let Some((_, leaves)) = cached.filter(|(root, _)| *root == bucket.root) {
         return Ok(leaves);
     }
-    let corrupt = |reason: String| NodeError::Corrupt {
-        what: format!("access bucket of block {}", bucket.height),
-        reason,
-    };
+    let corrupt = |reason: String| bucket_corrupt(bucket.height, reason);
     let mut leaves = Vec::with_capacity(bucket.count.min(1 << 16) as usize);
     for i in bucket.first_id..bucket.first_id.saturating_add(bucket.count) {
         let r = store
