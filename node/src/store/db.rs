@@ -14,6 +14,7 @@ use rocksdb::{
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+use super::batch::put_in_key_order;
 use crate::error::NodeError;
 
 const CF_BLOCKS: &str = "blocks";
@@ -374,23 +375,22 @@ impl Store {
         batch.put_cf(self.cf(CF_BLOCKS)?, h.height.to_be_bytes(), block.encode());
         let index = self.cf(CF_INDEX)?;
         batch.put_cf(index, block_hash_key(&hash), h.height.to_be_bytes());
-        let receipts_cf = self.cf(CF_RECEIPTS)?;
         // A receipt, keyed by its transaction's hash, is also where the transaction is
         // (stores from before the fifth session have a separate `t/` index as well).
-        for r in receipts {
-            batch.put_cf(receipts_cf, r.tx_hash.0, codec::encode(r));
-        }
+        let receipts_kv = receipts
+            .iter()
+            .map(|r| (r.tx_hash.0.to_vec(), codec::encode(r)))
+            .collect();
+        put_in_key_order(&mut batch, self.cf(CF_RECEIPTS)?, receipts_kv);
         // Event index for the history listings (api::events::index_entries).
         let state_cf = self.cf(CF_STATE)?;
         let get = |k: &[u8]| match diff.get(k) {
             Some(v) => v.clone(),
             None => self.db.get_cf(state_cf, k).ok().flatten(),
         };
-        for (k, v) in
-            crate::api::events::index_entries(h.height, h.time_ms, block_events, receipts, &get)
-        {
-            batch.put_cf(index, k, v);
-        }
+        let entries =
+            crate::api::events::index_entries(h.height, h.time_ms, block_events, receipts, &get);
+        put_in_key_order(&mut batch, index, entries);
         if !block_events.is_empty() {
             batch.put_cf(
                 self.cf(CF_BLOCK_EVENTS)?,

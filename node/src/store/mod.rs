@@ -15,6 +15,7 @@
 //!   `kuai-node backup`; operator routes are authorized by the [`admin`] token.
 
 pub mod admin;
+mod batch;
 mod db;
 mod tree;
 

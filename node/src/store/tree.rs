@@ -35,6 +35,7 @@ use kuai_types::codec;
 use rocksdb::{Direction, IteratorMode, WriteBatch};
 use sha2::Sha256;
 
+use super::batch::put_in_key_order;
 use super::db::{Store, CF_TREE_NODES, CF_TREE_STALE, CF_TREE_VALUES};
 use crate::error::NodeError;
 
@@ -294,14 +295,20 @@ impl Store {
         batch: &mut WriteBatch,
         update: &TreeUpdateBatch,
     ) -> Result<(), NodeError> {
-        let nodes = self.cf_handle(CF_TREE_NODES)?;
-        for (k, n) in update.node_batch.nodes() {
-            batch.put_cf(nodes, self.tree_node_key(k), encode_node(n)?);
-        }
-        let values = self.cf_handle(CF_TREE_VALUES)?;
-        for ((version, hash), v) in update.node_batch.values() {
-            batch.put_cf(values, value_key(hash, *version), codec::encode(v));
-        }
+        let nodes = update
+            .node_batch
+            .nodes()
+            .iter()
+            .map(|(k, n)| Ok((self.tree_node_key(k), encode_node(n)?)))
+            .collect::<Result<_, NodeError>>()?;
+        put_in_key_order(batch, self.cf_handle(CF_TREE_NODES)?, nodes);
+        let values = update
+            .node_batch
+            .values()
+            .iter()
+            .map(|((version, hash), v)| (value_key(hash, *version), codec::encode(v)))
+            .collect();
+        put_in_key_order(batch, self.cf_handle(CF_TREE_VALUES)?, values);
         // One index entry per version (not one per replaced node: about 7.5 a
         // transaction, each a memtable insert on every commit and a delete when pruned).
         let mut replaced: BTreeMap<Version, Vec<Vec<u8>>> = BTreeMap::new();
