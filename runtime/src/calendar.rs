@@ -111,10 +111,11 @@ type YearDays = Arc<(Vec<i64>, Vec<i64>)>;
 /// Most calendar years memoized per thread (see [`WorkingDays`]).
 const MAX_DECODED_YEARS: usize = 64;
 
+/// Year -> (its calendar's stored bytes, or none; the days decoded from them).
+type YearMemo = HashMap<i32, (Option<Vec<u8>>, YearDays)>;
+
 thread_local! {
-    /// Year -> (its calendar's stored bytes, or none; the days decoded from them).
-    static DECODED_YEARS: RefCell<HashMap<i32, (Option<Vec<u8>>, YearDays)>> =
-        RefCell::new(HashMap::new());
+    static DECODED_YEARS: RefCell<YearMemo> = RefCell::new(HashMap::new());
 }
 
 /// Reads calendars from state as needed and answers working-day questions.
