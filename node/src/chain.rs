@@ -79,9 +79,10 @@ impl Chain {
         mempool_capacity: usize,
     ) -> Result<Chain, NodeError> {
         let store = Store::open(db_dir)?;
+        let genesis_hash = genesis.hash();
         let head = match (store.head()?, store.genesis()?) {
             (Some(head), Some(stored)) => {
-                if stored.hash() != genesis.hash() {
+                if stored.hash() != genesis_hash {
                     return Err(NodeError::ChainMismatch {
                         expected: genesis.chain_id.clone(),
                         found: stored.chain_id,
@@ -98,7 +99,7 @@ impl Chain {
         tracing::info!(chain_id = %genesis.chain_id, height = head.height, hash = %head.hash, "chain opened");
         Ok(Chain {
             store,
-            genesis_hash: genesis.hash(),
+            genesis_hash,
             genesis,
             key,
             mempool: Mutex::new(Mempool::new(mempool_capacity)),

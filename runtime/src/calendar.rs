@@ -10,7 +10,6 @@
 //!   time is at or after that instant.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -18,6 +17,7 @@ use kuai_types::model::{HolidayCalendar, TimeMs};
 
 use crate::error::RuntimeError;
 use crate::keys;
+use crate::memo::DecodedMemo;
 use crate::state::{Overlay, StateRead};
 
 pub const DAY_MS: u64 = 86_400_000;
@@ -111,20 +111,16 @@ type YearDays = Arc<(Vec<i64>, Vec<i64>)>;
 /// Most calendar years memoized per thread (see [`WorkingDays`]).
 const MAX_DECODED_YEARS: usize = 64;
 
-/// Year -> (its calendar's stored bytes, or none; the days decoded from them).
-type YearMemo = HashMap<i32, (Option<Vec<u8>>, YearDays)>;
-
 thread_local! {
-    static DECODED_YEARS: RefCell<YearMemo> = RefCell::new(HashMap::new());
+    static DECODED_YEARS: RefCell<DecodedMemo<(Vec<i64>, Vec<i64>)>> =
+        RefCell::new(DecodedMemo::new(MAX_DECODED_YEARS));
 }
 
 /// Reads calendars from state as needed and answers working-day questions.
 ///
 /// A year's calendar is decoded once per thread for as long as its stored bytes stay the
-/// same (every share request computes a deadline, and decoding and parsing the year's
-/// dates for each was about 1.7% of a validator's CPU): the memo is looked up by year
-/// and then the bytes just read are compared, so a changed calendar is decoded afresh and
-/// the memo cannot change an outcome.
+/// same ([`DecodedMemo`]): every share request computes a deadline, and decoding and
+/// parsing the year's dates for each was about 1.7% of a validator's CPU.
 pub struct WorkingDays<'s, 'a> {
     st: &'s Overlay<'a>,
     years: Vec<(i32, YearDays)>,
@@ -144,39 +140,21 @@ impl<'s, 'a> WorkingDays<'s, 'a> {
         }
         let key = keys::calendar(year);
         let bytes = self.st.get(&key)?;
-        let memo = DECODED_YEARS.with(|m| {
-            m.borrow()
-                .get(&year)
-                .filter(|(seen, _)| *seen == bytes)
-                .map(|(_, days)| days.clone())
-        });
-        let days = match memo {
-            Some(days) => days,
-            None => {
-                let cal: Option<HolidayCalendar> = bytes
-                    .as_deref()
-                    .map(|b| self.st.decode(&key, b))
-                    .transpose()?;
+        let days = DECODED_YEARS.with(|m| {
+            m.borrow_mut().get_or_decode(&key, bytes, |b| {
+                let Some(b) = b else {
+                    return Ok(Default::default());
+                };
+                let cal: HolidayCalendar = self.st.decode(&key, b)?;
                 let days = |v: &[String]| -> Vec<i64> {
                     v.iter()
                         .filter_map(|s| parse_date(s).ok())
                         .map(day_of_date)
                         .collect()
                 };
-                let decoded: YearDays = Arc::new(
-                    cal.map(|c| (days(&c.holidays), days(&c.makeup_workdays)))
-                        .unwrap_or_default(),
-                );
-                DECODED_YEARS.with(|m| {
-                    let mut m = m.borrow_mut();
-                    if m.len() >= MAX_DECODED_YEARS {
-                        m.clear();
-                    }
-                    m.insert(year, (bytes, decoded.clone()));
-                });
-                decoded
-            }
-        };
+                Ok((days(&cal.holidays), days(&cal.makeup_workdays)))
+            })
+        })?;
         self.years.push((year, days.clone()));
         Ok(days)
     }

@@ -28,6 +28,7 @@ pub mod deadlines;
 mod error;
 mod execute;
 pub mod genesis;
+mod memo;
 pub use kuai_types::state_keys as keys;
 mod state;
 mod tx;

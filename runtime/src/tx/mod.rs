@@ -12,7 +12,6 @@ mod policy;
 mod share;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use kuai_types::model::{CatalogEntry, Grant, Organization, Role, ShareRequest};
@@ -21,6 +20,7 @@ use kuai_types::{Event, Payload, PublicKey, Transaction};
 use crate::error::RuntimeError;
 use crate::execute::BlockContext;
 use crate::keys;
+use crate::memo::DecodedMemo;
 use crate::state::{Overlay, StateRead};
 
 pub(crate) use governance::{count_governing, validate_parameters};
@@ -138,8 +138,8 @@ pub(crate) fn signer(st: &Overlay<'_>, key: &PublicKey) -> Result<Signer, Runtim
 /// An active organization. Decoded records are memoized by their key and bytes (an
 /// organization is read by every transaction its keys sign, and decoding its member list
 /// was a tenth of a validator's time): the same bytes always decode to the same record,
-/// so the memo cannot change an outcome. The memo is looked up by the short state key
-/// and then the bytes compared (hashing the whole record, member list and all, for every
+/// so the memo ([`DecodedMemo`]) cannot change an outcome. It compares the bytes rather
+/// than hashing them (hashing the whole record, member list and all, for every
 /// transaction cost 4% of a validator).
 pub(crate) fn organization(
     st: &Overlay<'_>,
@@ -149,18 +149,9 @@ pub(crate) fn organization(
     let unknown = || RuntimeError::UnknownOrganization(code.to_string());
     let bytes = st.get(&key)?.ok_or_else(unknown)?;
     let org = DECODED_ORGS.with(|memo| {
-        if let Some((seen, o)) = memo.borrow().get(&key) {
-            if *seen == bytes {
-                return Ok(o.clone());
-            }
-        }
-        let org: Arc<Organization> = Arc::new(st.decode(&key, &bytes)?);
-        let mut memo = memo.borrow_mut();
-        if memo.len() >= MAX_DECODED_ORGS {
-            memo.clear();
-        }
-        memo.insert(key.clone(), (bytes, org.clone()));
-        Ok::<_, RuntimeError>(org)
+        memo.borrow_mut().get_or_decode(&key, Some(bytes), |b| {
+            st.decode(&key, b.unwrap_or_default())
+        })
     })?;
     if org.is_active() {
         Ok(org)
@@ -172,11 +163,9 @@ pub(crate) fn organization(
 /// Organizations memoized per thread (see [`organization`]).
 const MAX_DECODED_ORGS: usize = 512;
 
-/// State key -> (the record's bytes, the record decoded from them).
-type OrgMemo = HashMap<Vec<u8>, (Vec<u8>, Arc<Organization>)>;
-
 thread_local! {
-    static DECODED_ORGS: RefCell<OrgMemo> = RefCell::new(HashMap::new());
+    static DECODED_ORGS: RefCell<DecodedMemo<Organization>> =
+        RefCell::new(DecodedMemo::new(MAX_DECODED_ORGS));
 }
 
 pub(crate) fn entry(st: &Overlay<'_>, id: u64) -> Result<CatalogEntry, RuntimeError> {
