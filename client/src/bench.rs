@@ -46,6 +46,21 @@ pub struct BenchArgs {
     /// transaction is a contract decision (sets the contract up if needed).
     #[arg(long)]
     pub contract: bool,
+    /// How each request is answered: `sync` after verification, `async` at once (the
+    /// node verifies later, in larger batches; see the API's `mode`).
+    #[arg(long, value_enum, default_value_t = Submit::Sync)]
+    pub submit: Submit,
+    /// Requests per second to each node (the rate is split into batches of
+    /// rate / nodes / this); fewer, larger requests cost the nodes less.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub requests: u32,
+}
+
+/// The submission mode `kuai bench` uses.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submit {
+    Sync,
+    Async,
 }
 
 #[derive(Debug, Serialize)]
@@ -237,23 +252,39 @@ async fn setup(nodes: &[Client], args: &BenchArgs) -> Result<Plan> {
 }
 
 /// Sends one node's share at its share of the rate; records submit times.
+/// How one node's share is sent.
+struct Pace {
+    /// Transactions per second to this node (0: as fast as accepted).
+    rate: f64,
+    /// Requests per second.
+    requests: u32,
+    submit: Submit,
+    /// How late this sender starts, in batch periods.
+    offset: f64,
+}
+
 async fn send(
     client: Client,
     txs: Vec<SignedTransaction>,
-    rate: f64,
+    pace: Pace,
     sent: Arc<Mutex<HashMap<Hash, Instant>>>,
     bar: ProgressBar,
-    offset: Duration,
 ) -> usize {
-    // At most 100 batches a second per node, so a low rate arrives as a steady trickle
-    // (the nodes' senders are staggered by `offset`), not in bursts.
+    let Pace {
+        rate,
+        requests,
+        submit,
+        offset,
+    } = pace;
+    // At most `requests` batches a second per node, so a low rate arrives as a steady
+    // trickle (the nodes' senders are staggered by `offset`), not in bursts.
     let batch = if rate > 0.0 {
-        ((rate / 100.0).ceil() as usize).clamp(1, 2000)
+        ((rate / requests as f64).ceil() as usize).clamp(1, 5000)
     } else {
         1000
     };
     if rate > 0.0 {
-        tokio::time::sleep(offset.mul_f64(batch as f64 / rate)).await;
+        tokio::time::sleep(Duration::from_secs_f64(offset * batch as f64 / rate)).await;
     }
     let start = Instant::now();
     let mut accepted = 0;
@@ -268,9 +299,24 @@ async fn send(
         }
         let chunk: Vec<SignedTransaction> = queue.drain(..batch.min(queue.len())).collect();
         let at = Instant::now();
-        let Ok(results) = client.submit_batch(&chunk).await else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
+        let answer = match submit {
+            Submit::Sync => client.submit_batch(&chunk).await,
+            Submit::Async => client.submit_batch_async(&chunk).await,
+        };
+        let results = match answer {
+            Ok(results) => results,
+            // A whole asynchronous batch that did not fit: as each `mempool_full` below.
+            Err(kuai_client::ClientError::Api { code, .. }) if code == "mempool_full" => {
+                for t in chunk.into_iter().rev() {
+                    queue.push_front(t);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
         };
         let mut retry = Vec::new();
         {
@@ -322,15 +368,19 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
     let t0 = Instant::now();
     let mut senders = Vec::new();
     for (i, (client, txs)) in nodes.iter().cloned().zip(plan.per_node).enumerate() {
-        // Sender i starts i/n of a batch period late.
-        let offset = Duration::from_secs_f64(i as f64 / nodes.len() as f64);
+        let pace = Pace {
+            rate: per_node_rate,
+            requests: args.requests,
+            submit: args.submit,
+            // Sender i starts i/n of a batch period late.
+            offset: i as f64 / nodes.len() as f64,
+        };
         senders.push(tokio::spawn(send(
             client,
             txs,
-            per_node_rate,
+            pace,
             sent.clone(),
             bar.clone(),
-            offset,
         )));
     }
     // Observe commits on the first node while sending and until everything accepted is in.

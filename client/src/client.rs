@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use kuai_types::api::{
-    Account, BatchResult, BlockSummary, BlockTxIds, BlockView, Status, SubmitTx, SubmitTxs,
-    Submitted, SubmittedBatch, TxState, TxView,
+    Account, BatchResult, BlockSummary, BlockTxIds, BlockView, Status, SubmitMode, SubmitTx,
+    SubmitTxs, Submitted, SubmittedBatch, TxState, TxView,
 };
 use kuai_types::model::{
     AccessEvent, Agreement, CatalogEntry, CatalogEntryVersion, ContractCode, ContractInstance,
@@ -135,7 +135,8 @@ impl Client {
     }
 
     /// Polls until the transaction is in a committed block; returns its receipt
-    /// (which may say it was rejected).
+    /// (which may say it was rejected). Fails at once when the node refused it after an
+    /// asynchronous submission ([`ClientError::is_refused`]).
     pub async fn wait_for_commit(
         &self,
         hash: &Hash,
@@ -150,7 +151,7 @@ impl Client {
                     }
                 }
                 Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
+                Err(e) if e.is_not_found() && !e.is_refused() => {}
                 Err(e) => return Err(e),
             }
             if tokio::time::Instant::now() >= deadline {
@@ -396,9 +397,29 @@ impl Client {
         &self,
         txs: &[SignedTransaction],
     ) -> Result<Vec<BatchResult>, ClientError> {
+        self.submit_batch_mode(txs, SubmitMode::Sync).await
+    }
+
+    /// [`Client::submit_batch`] answered at once: an id means queued for verification,
+    /// not admitted (see [`SubmitMode::Async`]); follow it with [`Client::tx`] or the
+    /// block stream. A batch that does not fit the mempool now fails whole with
+    /// `mempool_full`.
+    pub async fn submit_batch_async(
+        &self,
+        txs: &[SignedTransaction],
+    ) -> Result<Vec<BatchResult>, ClientError> {
+        self.submit_batch_mode(txs, SubmitMode::Async).await
+    }
+
+    async fn submit_batch_mode(
+        &self,
+        txs: &[SignedTransaction],
+        mode: SubmitMode,
+    ) -> Result<Vec<BatchResult>, ClientError> {
         let url = format!("{}/v1/txs", self.base);
         let body = SubmitTxs {
             txs: txs.iter().map(|t| hex::encode(t.encode())).collect(),
+            mode,
         };
         let resp = self.http.post(&url).json(&body).send().await;
         let out: SubmittedBatch = self.read(url, resp).await?;

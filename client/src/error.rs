@@ -36,6 +36,12 @@ impl ClientError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, ClientError::Api { status: 404, .. })
     }
+
+    /// True when the node refused an asynchronously submitted transaction after
+    /// answering (`GET /v1/tx/{hash}` code `refused`): it will never commit.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, ClientError::Api { status: 404, code, .. } if code == "refused")
+    }
 }
 
 /// The error a node answered with: its JSON error body, or the first 200 characters of

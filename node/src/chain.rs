@@ -167,6 +167,22 @@ impl Chain {
         self.pool().len()
     }
 
+    /// How many more transactions the mempool takes now.
+    pub fn mempool_room(&self) -> usize {
+        let pool = self.pool();
+        pool.capacity().saturating_sub(pool.len())
+    }
+
+    /// The checks [`Chain::submit`] makes that need no signature: not already pending,
+    /// the chain id, the nonce not used by a committed transaction.
+    pub fn precheck(&self, hash: &Hash, stx: &SignedTransaction) -> Result<(), AdmitError> {
+        if self.pool().contains(hash) {
+            return Err(AdmitError::Duplicate(*hash));
+        }
+        kuai_runtime::check_envelope_verified(&self.store, &self.genesis.chain_id, stx)
+            .map_err(AdmitError::Invalid)
+    }
+
     fn gossip_pool(&self) -> MutexGuard<'_, GossipPool> {
         self.gossiped.lock().unwrap_or_else(|p| p.into_inner())
     }

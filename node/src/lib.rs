@@ -3,7 +3,7 @@
 //!
 //! Layout: [`store`] (RocksDB), [`mempool`], [`chain`] (the propose / verify / commit
 //! boundary that consensus drives; its admissions batched by [`combiner`]), [`solo`] (the single-validator engine),
-//! [`api`] (axum), [`init`] and [`dev`] (the node directory and the sample consortium),
+//! [`intake`] (asynchronous submissions), [`api`] (axum), [`init`] and [`dev`] (the node directory and the sample consortium),
 //! [`node`] (wiring it all together).
 
 pub mod api;
@@ -17,6 +17,7 @@ pub mod error;
 pub mod gateway;
 pub mod gossip_pool;
 pub mod init;
+pub mod intake;
 pub mod mempool;
 pub mod metrics;
 pub mod node;

@@ -74,6 +74,11 @@ impl Mempool {
         self.txs.len()
     }
 
+    /// The most transactions the pool holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     pub fn is_empty(&self) -> bool {
         self.txs.is_empty()
     }

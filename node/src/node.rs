@@ -18,6 +18,7 @@ use crate::clock::Clock;
 use crate::config::{NodeConfig, P2pConfig};
 use crate::error::NodeError;
 use crate::init::read_genesis;
+use crate::intake::{Intake, Outlets};
 use crate::metrics::Metrics;
 use crate::p2p::{self, Gossip, NetworkConfig};
 use crate::solo;
@@ -152,6 +153,14 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
         ),
     };
     let subject_key = cfg.subject_key()?;
+    let intake = Arc::new(Intake::spawn(
+        chain.clone(),
+        Outlets {
+            gossip: gossip.clone(),
+            full: full.clone(),
+            max_block_txs: cfg.producer.max_block_txs,
+        },
+    )?);
     let app = api::router(AppState {
         chain: chain.clone(),
         full,
@@ -159,6 +168,7 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
         gossip: gossip.clone(),
         metrics: metrics.clone(),
         subject_key,
+        intake,
     });
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     tracing::info!(api = %format!("http://{api_addr}"), bft = cfg.p2p.is_some(), "node started");

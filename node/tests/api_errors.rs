@@ -6,8 +6,6 @@ mod common;
 use std::time::Duration;
 
 use common::{init, key, NodeProc};
-use kuai_client::types::payload::RejectShareRequest;
-use kuai_client::types::{Payload, Transaction};
 use kuai_client::{Client, ListQuery, TxBuilder};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -111,16 +109,7 @@ async fn bad_input_gets_4xx_with_a_message_and_never_kills_the_node() {
     // Well-formed transactions that the ledger refuses at the door.
     let c = Client::new(&node.url).unwrap();
     let k = key(dir, "health-cdo");
-    let wrong_chain = Transaction {
-        chain_id: "another-chain".into(),
-        signer: k.public(),
-        nonce: 0,
-        payload: Payload::RejectShareRequest(RejectShareRequest {
-            request_id: 1,
-            reason: "x".into(),
-        }),
-    }
-    .sign(&k);
+    let wrong_chain = common::wrong_chain_tx(&k);
     let body = format!(r#"{{"tx": "{}"}}"#, hex::encode(wrong_chain.encode()));
     assert!(api
         .post_json(&body, S::UNPROCESSABLE_ENTITY)

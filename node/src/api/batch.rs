@@ -1,12 +1,14 @@
 //! Bulk routes for applications and load generators: submit many transactions in one
-//! request, and read a block's transaction ids without their bodies.
+//! request (answered after verification, or at once with `mode: async`), and read a
+//! block's transaction ids without their bodies.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use kuai_types::api::{
-    BatchResult, BlockTxIds, ErrorBody, ErrorDetail, SubmitTxs, SubmittedBatch, MAX_BATCH,
+    BatchResult, BlockTxIds, ErrorBody, ErrorDetail, SubmitMode, SubmitTxs, SubmittedBatch,
+    MAX_BATCH,
 };
 use kuai_types::SignedTransaction;
 
@@ -29,7 +31,8 @@ fn refused(e: ApiError) -> BatchResult {
 #[utoipa::path(post, path = "/v1/txs", tag = "ledger", request_body = SubmitTxs,
     responses(
         (status = 200, description = "Each transaction's id, or the reason it was refused", body = SubmittedBatch),
-        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "Mode `async` only: the batch does not fit the mempool now", body = ErrorBody)))]
 pub async fn submit_txs(
     State(s): State<AppState>,
     body: Result<Json<SubmitTxs>, JsonRejection>,
@@ -45,19 +48,16 @@ pub async fn submit_txs(
             ),
         ));
     }
+    if body.mode == SubmitMode::Async {
+        return submit_async(s, body.txs).await;
+    }
     let chain = s.chain.clone();
     let gossip = s.gossip.clone();
     let results = tokio::task::spawn_blocking(move || {
         let mut results: Vec<Option<BatchResult>> = Vec::with_capacity(body.txs.len());
         let mut decoded = Vec::new();
         for hex_tx in &body.txs {
-            let parsed = hex::decode(hex_tx.trim())
-                .map_err(|e| ApiError::bad_request(format!("tx is not hex: {e}")))
-                .and_then(|b| {
-                    SignedTransaction::decode(&b)
-                        .map_err(|e| ApiError::bad_request(format!("tx does not decode: {e}")))
-                });
-            match parsed {
+            match decode(hex_tx) {
                 Ok(t) => {
                     decoded.push(t);
                     results.push(None);
@@ -96,6 +96,48 @@ pub async fn submit_txs(
         s.full.notify_one();
     }
     Ok(Json(SubmittedBatch { results }))
+}
+
+/// Decodes a transaction of a batch (hex of its canonical encoding).
+fn decode(hex_tx: &str) -> Result<SignedTransaction, ApiError> {
+    let bytes = hex::decode(hex_tx.trim())
+        .map_err(|e| ApiError::bad_request(format!("tx is not hex: {e}")))?;
+    SignedTransaction::decode(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("tx does not decode: {e}")))
+}
+
+/// `mode: async`: queue what decodes and passes the checks that need no signature (see
+/// [`crate::intake`]); a batch that does not fit the mempool is refused whole (503).
+async fn submit_async(s: AppState, txs: Vec<String>) -> ApiResult<SubmittedBatch> {
+    let intake = s.intake.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut results: Vec<Option<BatchResult>> = Vec::with_capacity(txs.len());
+        let mut decoded = Vec::new();
+        for hex_tx in &txs {
+            match decode(hex_tx) {
+                Ok(t) => {
+                    decoded.push((t.hash(), t));
+                    results.push(None);
+                }
+                Err(e) => results.push(Some(refused(e))),
+            }
+        }
+        let mut queued = intake.queue(decoded)?.into_iter();
+        for slot in results.iter_mut().filter(|r| r.is_none()) {
+            *slot = queued.next().map(|r| match r {
+                Ok(hash) => BatchResult {
+                    hash: Some(hash),
+                    error: None,
+                },
+                Err(e) => refused(e.into()),
+            });
+        }
+        Ok(Json(SubmittedBatch {
+            results: results.into_iter().flatten().collect(),
+        }))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
 }
 
 #[utoipa::path(get, path = "/v1/blocks/{height}/txs", tag = "ledger",

@@ -80,7 +80,8 @@ pub async fn submit_tx(
 
 #[utoipa::path(get, path = "/v1/tx/{hash}", tag = "ledger",
     params(("hash" = String, Path, description = "Transaction id (hex)")),
-    responses((status = 200, body = TxView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TxView), (status = 400, body = ErrorBody),
+        (status = 404, description = "Unknown, or (code `refused`) submitted asynchronously and refused", body = ErrorBody)))]
 pub async fn get_tx(State(s): State<AppState>, Path(raw): Path<String>) -> ApiResult<TxView> {
     let hash = params::hash("transaction hash", &raw)?;
     let store = s.chain.store();
@@ -106,8 +107,9 @@ pub async fn get_tx(State(s): State<AppState>, Path(raw): Path<String>) -> ApiRe
             receipt: Some(receipt),
         }));
     }
-    match s.chain.pending(&hash) {
-        Some(stx) => Ok(Json(TxView {
+    // Queued by an asynchronous submission counts as pending: it is on its way in.
+    if let Some(stx) = s.chain.pending(&hash).or_else(|| s.intake.queued(&hash)) {
+        return Ok(Json(TxView {
             hash,
             status: TxState::Pending,
             height: None,
@@ -115,7 +117,17 @@ pub async fn get_tx(State(s): State<AppState>, Path(raw): Path<String>) -> ApiRe
             tx: stx.tx,
             signature: stx.signature,
             receipt: None,
-        })),
+        }));
+    }
+    match s.intake.refusal(&hash) {
+        Some(why) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "refused",
+            format!(
+                "transaction {hash} was submitted asynchronously and refused: {} ({})",
+                why.message, why.code
+            ),
+        )),
         None => Err(ApiError::not_found(format!(
             "transaction {hash} is neither committed nor pending"
         ))),

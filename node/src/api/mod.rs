@@ -47,6 +47,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The consortium's subject key, when this node holds it (see `subjects`).
     pub subject_key: Option<[u8; 32]>,
+    /// Transactions submitted asynchronously, waiting for verification.
+    pub intake: Arc<crate::intake::Intake>,
 }
 
 pub fn router(state: AppState) -> Router {

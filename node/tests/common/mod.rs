@@ -42,6 +42,22 @@ pub fn init(dir: &Path, chain_id: &str) {
     );
 }
 
+/// A well-formed transaction signed by `k` for chain `another-chain`: refused at the door.
+pub fn wrong_chain_tx(k: &Keypair) -> kuai_client::types::SignedTransaction {
+    use kuai_client::types::payload::RejectShareRequest;
+    use kuai_client::types::{Payload, Transaction};
+    Transaction {
+        chain_id: "another-chain".into(),
+        signer: k.public(),
+        nonce: 0,
+        payload: Payload::RejectShareRequest(RejectShareRequest {
+            request_id: 1,
+            reason: "x".into(),
+        }),
+    }
+    .sign(k)
+}
+
 pub fn key(dir: &Path, name: &str) -> Keypair {
     keyfile::read(&dir.join("keys").join(format!("{name}.key"))).expect("read key")
 }

@@ -119,6 +119,25 @@ pub const MAX_BATCH: usize = 5_000;
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct SubmitTxs {
     pub txs: Vec<String>,
+    /// When the node answers (default `sync`).
+    #[serde(default)]
+    pub mode: SubmitMode,
+}
+
+/// When `POST /v1/txs` answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitMode {
+    /// Once each transaction's signature was verified and the mempool admitted it (or
+    /// refused it, with the reason).
+    #[default]
+    Sync,
+    /// Once each transaction passed the checks that need no signature (it decodes, its
+    /// chain id, its nonce is not used): the answer's id means queued, not admitted. The
+    /// node verifies queued transactions in large batches and admits them; one refused
+    /// then is reported by `GET /v1/tx/{hash}` (code `refused`). Like CometBFT's
+    /// `broadcast_tx_async`: for load generators and gateways that follow commits anyway.
+    Async,
 }
 
 /// The outcome of one transaction of a batch: its id, or why it was refused.

@@ -1,0 +1,212 @@
+//! Asynchronous intake: transactions a client submitted with `mode: async` (see
+//! [`kuai_types::api::SubmitMode`]) wait here, already answered, until a worker thread
+//! verifies them with everything else that arrived meanwhile as one signature batch.
+//! Like CometBFT's `broadcast_tx_async`, it spares a load generator or gateway the
+//! round trip through verification, and the node verifies in batches far larger than
+//! one request's.
+//!
+//! Rules:
+//! - a transaction is queued only after [`Chain::precheck`] (the checks that need no
+//!   signature) and only if it is not queued already; its id is the answer;
+//! - at most the mempool's free room is queued: a request that would exceed it is
+//!   refused whole as `mempool_full` (the client retries later), so a queued transaction
+//!   is never refused for want of room once verified;
+//! - the worker takes at most [`MAX_BATCH`] queued transactions at a time, in arrival
+//!   order, lingering first until [`MIN_BATCH`] wait, at most [`LINGER`]; it verifies
+//!   and admits them through [`Chain::submit_many`] (so they still join any concurrent
+//!   admissions' batch) and only then drops them from the queue: a queued transaction is
+//!   always visible as queued, pending or committed;
+//! - admitted transactions go to the other validators' gossip like synchronously
+//!   submitted ones; a refused one (except a duplicate, which is pending already) is
+//!   remembered with its reason, the latest [`REMEMBERED`], for `GET /v1/tx/{hash}`;
+//! - the worker ends when the [`Intake`] is dropped.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use hashlink::LinkedHashMap;
+use kuai_types::api::ErrorDetail;
+use kuai_types::{Hash, SignedTransaction};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::Notify;
+
+use crate::api::ApiError;
+use crate::chain::Chain;
+use crate::mempool::AdmitError;
+
+/// The longest the worker waits for [`MIN_BATCH`] to gather.
+pub const LINGER: Duration = Duration::from_millis(50);
+/// Queued transactions worth verifying without lingering further.
+pub const MIN_BATCH: usize = 1024;
+/// The most transactions verified as one batch.
+pub const MAX_BATCH: usize = 4096;
+/// Refusals remembered for `GET /v1/tx/{hash}`.
+pub const REMEMBERED: usize = 65_536;
+
+/// Where admitted transactions go next.
+pub struct Outlets {
+    /// Admitted transactions to gossip to the other validators (BFT engine only).
+    pub gossip: Option<UnboundedSender<SignedTransaction>>,
+    /// Woken when a block's worth of transactions waits in the mempool.
+    pub full: Arc<Notify>,
+    pub max_block_txs: usize,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: LinkedHashMap<Hash, SignedTransaction>,
+    refused: LinkedHashMap<Hash, ErrorDetail>,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    arrived: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The queue of asynchronously submitted transactions and its worker.
+pub struct Intake {
+    shared: Arc<Shared>,
+    chain: Arc<Chain>,
+}
+
+impl Intake {
+    /// Starts the worker thread.
+    pub fn spawn(chain: Arc<Chain>, outlets: Outlets) -> std::io::Result<Intake> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            arrived: Condvar::new(),
+        });
+        let (s, c) = (shared.clone(), chain.clone());
+        std::thread::Builder::new()
+            .name("kuai-intake".into())
+            .spawn(move || work(&s, &c, &outlets))?;
+        Ok(Intake { shared, chain })
+    }
+
+    /// Queues decoded transactions with their ids; each result is the id or why it was
+    /// refused now. Refuses them all with [`AdmitError::Full`] when they do not fit.
+    pub fn queue(
+        &self,
+        txs: Vec<(Hash, SignedTransaction)>,
+    ) -> Result<Vec<Result<Hash, AdmitError>>, AdmitError> {
+        let room = self.chain.mempool_room();
+        let checked: Vec<_> = txs
+            .into_iter()
+            .map(|(h, t)| self.chain.precheck(&h, &t).map(|()| (h, t)))
+            .collect();
+        let mut q = self.shared.lock();
+        let fresh = checked.iter().filter(|r| r.is_ok()).count();
+        if q.waiting.len() + fresh > room {
+            return Err(AdmitError::Full(self.chain.mempool_len() + q.waiting.len()));
+        }
+        let results = checked
+            .into_iter()
+            .map(|r| {
+                let (h, t) = r?;
+                if q.waiting.contains_key(&h) {
+                    return Err(AdmitError::Duplicate(h));
+                }
+                q.refused.remove(&h);
+                q.waiting.insert(h, t);
+                Ok(h)
+            })
+            .collect();
+        drop(q);
+        self.shared.arrived.notify_one();
+        Ok(results)
+    }
+
+    /// A queued transaction not yet verified.
+    pub fn queued(&self, hash: &Hash) -> Option<SignedTransaction> {
+        self.shared.lock().waiting.get(hash).cloned()
+    }
+
+    /// Why a queued transaction was refused, if it was (among the latest refusals).
+    pub fn refusal(&self, hash: &Hash) -> Option<ErrorDetail> {
+        self.shared.lock().refused.get(hash).cloned()
+    }
+
+    /// Transactions queued, not yet verified.
+    pub fn len(&self) -> usize {
+        self.shared.lock().waiting.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for Intake {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.arrived.notify_all();
+    }
+}
+
+/// The worker: waits for queued transactions, then verifies and admits them in batches.
+fn work(shared: &Shared, chain: &Chain, outlets: &Outlets) {
+    loop {
+        let mut q = shared.lock();
+        while q.waiting.is_empty() && !q.closed {
+            q = shared.arrived.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+        if q.closed {
+            return;
+        }
+        // Linger for a batch worth verifying (each arrival wakes this wait).
+        q = shared
+            .arrived
+            .wait_timeout_while(q, LINGER, |q| q.waiting.len() < MIN_BATCH && !q.closed)
+            .map(|(q, _)| q)
+            .unwrap_or_else(|p| p.into_inner().0);
+        let batch: Vec<(Hash, SignedTransaction)> = q
+            .waiting
+            .iter()
+            .take(MAX_BATCH)
+            .map(|(h, t)| (*h, t.clone()))
+            .collect();
+        drop(q);
+        let (hashes, txs): (Vec<Hash>, Vec<SignedTransaction>) = batch.into_iter().unzip();
+        let copies = outlets.gossip.as_ref().map(|_| txs.clone());
+        let results = chain.submit_many(txs);
+        let admitted: Vec<bool> = results.iter().map(Result::is_ok).collect();
+        let mut q = shared.lock();
+        for (hash, result) in hashes.iter().zip(results) {
+            q.waiting.remove(hash);
+            match result {
+                Ok(_) | Err(AdmitError::Duplicate(_)) => {}
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    q.refused.insert(
+                        *hash,
+                        ErrorDetail {
+                            code: e.code,
+                            message: e.message,
+                        },
+                    );
+                    if q.refused.len() > REMEMBERED {
+                        q.refused.pop_front();
+                    }
+                }
+            }
+        }
+        drop(q);
+        if let (Some(g), Some(copies)) = (&outlets.gossip, copies) {
+            for (t, ok) in copies.into_iter().zip(admitted) {
+                if ok {
+                    let _ = g.send(t);
+                }
+            }
+        }
+        if chain.mempool_len() >= outlets.max_block_txs {
+            outlets.full.notify_one();
+        }
+    }
+}
