@@ -309,8 +309,19 @@ impl Chain {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// Verifies as many of `txs` as the mempool has room for, as one batch, and admits
+    /// them in order; the rest are refused as full unverified: an overloaded node spends
+    /// nothing on what it cannot take (clients retry them).
     fn verify_and_admit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
-        let msgs: Vec<Vec<u8>> = txs.iter().map(SignedTransaction::signing_bytes).collect();
+        let (room, capacity) = {
+            let pool = self.pool();
+            (pool.capacity().saturating_sub(pool.len()), pool.capacity())
+        };
+        let fits = txs.len().min(room);
+        let msgs: Vec<Vec<u8>> = txs[..fits]
+            .iter()
+            .map(SignedTransaction::signing_bytes)
+            .collect();
         let items: Vec<_> = txs
             .iter()
             .zip(&msgs)
@@ -327,17 +338,15 @@ impl Chain {
         let mut pool = self.pool();
         let results: Vec<_> = txs
             .into_iter()
-            .zip(ok)
-            .map(|(stx, good)| {
-                if good {
-                    pool.admit_verified(&self.store, &self.genesis.chain_id, stx)
-                } else {
-                    Err(AdmitError::Invalid(
-                        kuai_runtime::RuntimeError::BadSignature {
-                            signer: stx.tx.signer.to_hex(),
-                        },
-                    ))
-                }
+            .zip(ok.into_iter().map(Some).chain(std::iter::repeat(None)))
+            .map(|(stx, verified)| match verified {
+                None => Err(AdmitError::Full(capacity)),
+                Some(true) => pool.admit_verified(&self.store, &self.genesis.chain_id, stx),
+                Some(false) => Err(AdmitError::Invalid(
+                    kuai_runtime::RuntimeError::BadSignature {
+                        signer: stx.tx.signer.to_hex(),
+                    },
+                )),
             })
             .collect();
         drop(pool);

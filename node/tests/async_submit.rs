@@ -2,7 +2,8 @@
 //! later, in batches. Good transactions commit; one with a forged signature is reported
 //! as refused by `GET /v1/tx/{hash}` (and the SDK's wait stops on it); what fails the
 //! checks that need no signature is refused in the answer; a batch that does not fit
-//! the mempool is refused whole, and nothing of it is queued.
+//! the mempool is refused whole, and nothing of it is queued (synchronously, what does
+//! not fit is refused before its signature is checked).
 
 mod common;
 
@@ -97,5 +98,18 @@ async fn an_async_batch_that_does_not_fit_the_mempool_is_refused_whole() {
         assert_eq!(r.hash, Some(t.hash()), "{:?}", r.error);
         c.wait_for_success(&t.hash(), WAIT).await.unwrap();
     }
+
+    // Synchronously, what does not fit is refused as full before its signature is
+    // checked: the sixth's forged signature goes unnoticed.
+    let mut more: Vec<_> = (0..6)
+        .map(|i| health.register_catalog_entry(common::entry_spec(&format!("G{i}"))))
+        .collect();
+    more[5].signature = more[0].signature;
+    let results = c.submit_batch(&more).await.unwrap();
+    for (r, t) in results.iter().zip(&more).take(5) {
+        assert_eq!(r.hash, Some(t.hash()), "{:?}", r.error);
+    }
+    let refusal = results[5].error.as_ref().expect("the sixth does not fit");
+    assert_eq!(refusal.code, "mempool_full", "{refusal:?}");
     assert!(node.is_running());
 }
