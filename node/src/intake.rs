@@ -9,8 +9,9 @@
 //! - a transaction is queued only after [`Chain::precheck`] (the checks that need no
 //!   signature) and only if it is not queued already; its id is the answer;
 //! - at most the mempool's free room is queued: a request that would exceed it is
-//!   refused whole as `mempool_full` (the client retries later), so a queued transaction
-//!   is never refused for want of room once verified;
+//!   refused whole as `mempool_full` (the client retries later); a queued transaction is
+//!   refused for want of room later only if synchronous submissions or peers' gossip
+//!   filled the mempool meanwhile (reported like any other refusal);
 //! - the worker takes at most [`MAX_BATCH`] queued transactions at a time, in arrival
 //!   order, lingering first until [`MIN_BATCH`] wait, at most [`LINGER`]; it verifies
 //!   and admits them through [`Chain::submit_many`] (so they still join any concurrent

@@ -18,6 +18,7 @@ pub struct Metrics {
     pub round: Gauge<i64, AtomicI64>,
     pub mempool: Gauge<i64, AtomicI64>,
     pub gossip_pool: Gauge<i64, AtomicI64>,
+    pub intake: Gauge<i64, AtomicI64>,
     pub peers: Gauge<i64, AtomicI64>,
     pub rss_bytes: Gauge<i64, AtomicI64>,
     pub p2p_dropped: Counter<u64, AtomicU64>,
@@ -44,6 +45,7 @@ impl Metrics {
             round: Gauge::default(),
             mempool: Gauge::default(),
             gossip_pool: Gauge::default(),
+            intake: Gauge::default(),
             peers: Gauge::default(),
             rss_bytes: Gauge::default(),
             p2p_dropped: Counter::default(),
@@ -76,6 +78,11 @@ impl Metrics {
             "gossip_pool_size",
             "Transactions peers gossiped, held until a batch verifies them",
             m.gossip_pool.clone(),
+        );
+        registry.register(
+            "intake_size",
+            "Transactions submitted asynchronously, queued for verification",
+            m.intake.clone(),
         );
         registry.register("peers", "Connected validator peers", m.peers.clone());
         registry.register(

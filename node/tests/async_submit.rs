@@ -60,6 +60,12 @@ async fn async_batches_commit_and_late_refusals_are_reported() {
         .expect_err("a forged signature never commits");
     assert!(err.is_refused(), "{err}");
     assert!(err.to_string().contains("signature"), "{err}");
+    let metrics = c.metrics().await.unwrap();
+    assert_eq!(
+        common::metric(&metrics, "kuai_intake_size"),
+        Some(0),
+        "the queue drained"
+    );
     assert!(node.is_running());
 }
 

@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
             s.metrics.height.set(s.chain.head().height as i64);
             s.metrics.mempool.set(s.chain.mempool_len() as i64);
             s.metrics.gossip_pool.set(s.chain.gossip_pool_len() as i64);
+            s.metrics.intake.set(s.intake.len() as i64);
             (
                 [(
                     axum::http::header::CONTENT_TYPE,
