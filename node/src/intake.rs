@@ -20,7 +20,8 @@
 //! - admitted transactions go to the other validators' gossip like synchronously
 //!   submitted ones; a refused one (except a duplicate, which is pending already) is
 //!   remembered with its reason, the latest [`REMEMBERED`], for `GET /v1/tx/{hash}`;
-//! - the worker ends when the [`Intake`] is dropped.
+//! - the worker ends when the [`Intake`] is dropped; once it ended (a panic included)
+//!   nothing more is queued: submissions are refused as `unavailable`.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -92,20 +93,28 @@ impl Intake {
     }
 
     /// Queues decoded transactions with their ids; each result is the id or why it was
-    /// refused now. Refuses them all with [`AdmitError::Full`] when they do not fit.
+    /// refused now. Refuses them all when they do not fit ([`AdmitError::Full`]) or the
+    /// worker stopped (503 `unavailable`).
     pub fn queue(
         &self,
         txs: Vec<(Hash, SignedTransaction)>,
-    ) -> Result<Vec<Result<Hash, AdmitError>>, AdmitError> {
+    ) -> Result<Vec<Result<Hash, AdmitError>>, ApiError> {
         let room = self.chain.mempool_room();
         let checked: Vec<_> = txs
             .into_iter()
             .map(|(h, t)| self.chain.precheck(&h, &t).map(|()| (h, t)))
             .collect();
         let mut q = self.shared.lock();
+        if q.closed {
+            return Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "asynchronous submission stopped on this node; submit synchronously",
+            ));
+        }
         let fresh = checked.iter().filter(|r| r.is_ok()).count();
         if q.waiting.len() + fresh > room {
-            return Err(AdmitError::Full(self.chain.mempool_len() + q.waiting.len()));
+            return Err(AdmitError::Full(self.chain.mempool_len() + q.waiting.len()).into());
         }
         let results = checked
             .into_iter()
@@ -151,8 +160,19 @@ impl Drop for Intake {
     }
 }
 
+/// Closes the queue when the worker ends, however it ends (a panic included), so that
+/// nothing is queued that no one will verify.
+struct Closing<'a>(&'a Shared);
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+    }
+}
+
 /// The worker: waits for queued transactions, then verifies and admits them in batches.
 fn work(shared: &Shared, chain: &Chain, outlets: &Outlets) {
+    let _closing = Closing(shared);
     loop {
         let mut q = shared.lock();
         while q.waiting.is_empty() && !q.closed {
