@@ -169,18 +169,32 @@ impl Chain {
 
     /// How many more transactions the mempool takes now.
     pub fn mempool_room(&self) -> usize {
-        let pool = self.pool();
-        pool.capacity().saturating_sub(pool.len())
+        self.pool().room()
     }
 
-    /// The checks [`Chain::submit`] makes that need no signature: not already pending,
-    /// the chain id, the nonce not used by a committed transaction.
-    pub fn precheck(&self, hash: &Hash, stx: &SignedTransaction) -> Result<(), AdmitError> {
-        if self.pool().contains(hash) {
-            return Err(AdmitError::Duplicate(*hash));
-        }
-        kuai_runtime::check_envelope_verified(&self.store, &self.genesis.chain_id, stx)
-            .map_err(AdmitError::Invalid)
+    /// The checks [`Chain::submit`] makes that need no signature, for each of `txs`
+    /// (with its id): the chain id, the nonce not used by a committed transaction, not
+    /// already pending. What passes is handed back.
+    pub fn precheck(
+        &self,
+        txs: Vec<(Hash, SignedTransaction)>,
+    ) -> Vec<Result<(Hash, SignedTransaction), AdmitError>> {
+        let checked: Vec<_> = txs
+            .into_iter()
+            .map(|(h, t)| {
+                kuai_runtime::check_envelope_verified(&self.store, &self.genesis.chain_id, &t)
+                    .map(|()| (h, t))
+                    .map_err(AdmitError::Invalid)
+            })
+            .collect();
+        let pool = self.pool();
+        checked
+            .into_iter()
+            .map(|r| match r {
+                Ok((h, _)) if pool.contains(&h) => Err(AdmitError::Duplicate(h)),
+                r => r,
+            })
+            .collect()
     }
 
     fn gossip_pool(&self) -> MutexGuard<'_, GossipPool> {
@@ -224,21 +238,11 @@ impl Chain {
             let _ = self.submit_many(txs);
             return;
         }
-        let checked: Vec<(Hash, SignedTransaction)> = txs
+        let fresh: Vec<(Hash, SignedTransaction)> = self
+            .precheck(txs.into_iter().map(|t| (t.hash(), t)).collect())
             .into_iter()
-            .filter(|t| {
-                kuai_runtime::check_envelope_verified(&self.store, &self.genesis.chain_id, t)
-                    .is_ok()
-            })
-            .map(|t| (t.hash(), t))
+            .filter_map(Result::ok)
             .collect();
-        let fresh: Vec<(Hash, SignedTransaction)> = {
-            let pool = self.pool();
-            checked
-                .into_iter()
-                .filter(|(h, _)| !pool.contains(h))
-                .collect()
-        };
         if self.gossip_pool().add(from, fresh) > 0 {
             self.count_arrival();
             self.admitted.notify_one();
@@ -315,7 +319,7 @@ impl Chain {
     fn verify_and_admit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
         let (room, capacity) = {
             let pool = self.pool();
-            (pool.capacity().saturating_sub(pool.len()), pool.capacity())
+            (pool.room(), pool.capacity())
         };
         let fits = txs.len().min(room);
         let msgs: Vec<Vec<u8>> = txs[..fits]

@@ -29,12 +29,11 @@ use std::time::Duration;
 use hashlink::LinkedHashMap;
 use kuai_types::api::ErrorDetail;
 use kuai_types::{Hash, SignedTransaction};
-use tokio::sync::mpsc::UnboundedSender;
-use tokio::sync::Notify;
 
 use crate::api::ApiError;
 use crate::chain::Chain;
 use crate::mempool::AdmitError;
+use crate::outlets::Outlets;
 
 /// The longest the worker waits for [`MIN_BATCH`] to gather.
 pub const LINGER: Duration = Duration::from_millis(50);
@@ -44,15 +43,6 @@ pub const MIN_BATCH: usize = 1024;
 pub const MAX_BATCH: usize = 4096;
 /// Refusals remembered for `GET /v1/tx/{hash}`.
 pub const REMEMBERED: usize = 65_536;
-
-/// Where admitted transactions go next.
-pub struct Outlets {
-    /// Admitted transactions to gossip to the other validators (BFT engine only).
-    pub gossip: Option<UnboundedSender<SignedTransaction>>,
-    /// Woken when a block's worth of transactions waits in the mempool.
-    pub full: Arc<Notify>,
-    pub max_block_txs: usize,
-}
 
 #[derive(Default)]
 struct Queue {
@@ -80,7 +70,7 @@ pub struct Intake {
 
 impl Intake {
     /// Starts the worker thread.
-    pub fn spawn(chain: Arc<Chain>, outlets: Outlets) -> std::io::Result<Intake> {
+    pub fn spawn(chain: Arc<Chain>, outlets: Arc<Outlets>) -> std::io::Result<Intake> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             arrived: Condvar::new(),
@@ -100,10 +90,7 @@ impl Intake {
         txs: Vec<(Hash, SignedTransaction)>,
     ) -> Result<Vec<Result<Hash, AdmitError>>, ApiError> {
         let room = self.chain.mempool_room();
-        let checked: Vec<_> = txs
-            .into_iter()
-            .map(|(h, t)| self.chain.precheck(&h, &t).map(|()| (h, t)))
-            .collect();
+        let checked = self.chain.precheck(txs);
         let mut q = self.shared.lock();
         if q.closed {
             return Err(ApiError::new(
@@ -195,14 +182,15 @@ fn work(shared: &Shared, chain: &Chain, outlets: &Outlets) {
             .collect();
         drop(q);
         let (hashes, txs): (Vec<Hash>, Vec<SignedTransaction>) = batch.into_iter().unzip();
-        let copies = outlets.gossip.as_ref().map(|_| txs.clone());
         let results = chain.submit_many(txs);
-        let admitted: Vec<bool> = results.iter().map(Result::is_ok).collect();
+        let mut admitted = Vec::new();
         let mut q = shared.lock();
         for (hash, result) in hashes.iter().zip(results) {
-            q.waiting.remove(hash);
+            // The queue's own copy leaves with it, to the gossip if admitted.
+            let held = q.waiting.remove(hash);
             match result {
-                Ok(_) | Err(AdmitError::Duplicate(_)) => {}
+                Ok(_) => admitted.extend(held.filter(|_| outlets.gossips())),
+                Err(AdmitError::Duplicate(_)) => {}
                 Err(e) => {
                     let e = ApiError::from(e);
                     q.refused.insert(
@@ -219,15 +207,6 @@ fn work(shared: &Shared, chain: &Chain, outlets: &Outlets) {
             }
         }
         drop(q);
-        if let (Some(g), Some(copies)) = (&outlets.gossip, copies) {
-            for (t, ok) in copies.into_iter().zip(admitted) {
-                if ok {
-                    let _ = g.send(t);
-                }
-            }
-        }
-        if chain.mempool_len() >= outlets.max_block_txs {
-            outlets.full.notify_one();
-        }
+        outlets.admitted(chain, admitted);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Layout: [`store`] (RocksDB), [`mempool`], [`chain`] (the propose / verify / commit
 //! boundary that consensus drives; its admissions batched by [`combiner`]), [`solo`] (the single-validator engine),
-//! [`intake`] (asynchronous submissions), [`api`] (axum), [`init`] and [`dev`] (the node directory and the sample consortium),
+//! [`intake`] (asynchronous submissions), [`outlets`] (where admitted transactions go), [`api`] (axum), [`init`] and [`dev`] (the node directory and the sample consortium),
 //! [`node`] (wiring it all together).
 
 pub mod api;
@@ -21,6 +21,7 @@ pub mod intake;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
+pub mod outlets;
 pub mod p2p;
 pub mod solo;
 pub mod store;

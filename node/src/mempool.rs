@@ -79,6 +79,11 @@ impl Mempool {
         self.capacity
     }
 
+    /// How many more transactions the pool takes.
+    pub fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.txs.len())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.txs.is_empty()
     }

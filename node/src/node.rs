@@ -18,8 +18,9 @@ use crate::clock::Clock;
 use crate::config::{NodeConfig, P2pConfig};
 use crate::error::NodeError;
 use crate::init::read_genesis;
-use crate::intake::{Intake, Outlets};
+use crate::intake::Intake;
 use crate::metrics::Metrics;
+use crate::outlets::Outlets;
 use crate::p2p::{self, Gossip, NetworkConfig};
 use crate::solo;
 
@@ -153,19 +154,15 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
         ),
     };
     let subject_key = cfg.subject_key()?;
-    let intake = Arc::new(Intake::spawn(
-        chain.clone(),
-        Outlets {
-            gossip: gossip.clone(),
-            full: full.clone(),
-            max_block_txs: cfg.producer.max_block_txs,
-        },
-    )?);
-    let app = api::router(AppState {
-        chain: chain.clone(),
+    let outlets = Arc::new(Outlets {
+        gossip: gossip.clone(),
         full,
         max_block_txs: cfg.producer.max_block_txs,
-        gossip: gossip.clone(),
+    });
+    let intake = Arc::new(Intake::spawn(chain.clone(), outlets.clone())?);
+    let app = api::router(AppState {
+        chain: chain.clone(),
+        outlets,
         metrics: metrics.clone(),
         subject_key,
         intake,

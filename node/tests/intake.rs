@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use kuai_node::chain::Chain;
 use kuai_node::init;
-use kuai_node::intake::{Intake, Outlets};
+use kuai_node::intake::Intake;
 use kuai_node::mempool::AdmitError;
+use kuai_node::outlets::Outlets;
 use kuai_types::payload::SetApprovalThreshold;
 use kuai_types::{Keypair, Payload, SignedTransaction, Transaction};
 
@@ -48,15 +49,12 @@ async fn queued_transactions_are_verified_in_a_batch_and_refusals_remembered() {
         .unwrap(),
     );
     let (gossip, mut gossiped) = tokio::sync::mpsc::unbounded_channel();
-    let intake = Intake::spawn(
-        chain.clone(),
-        Outlets {
-            gossip: Some(gossip),
-            full: Arc::new(tokio::sync::Notify::new()),
-            max_block_txs: 1_000,
-        },
-    )
-    .unwrap();
+    let outlets = Outlets {
+        gossip: Some(gossip),
+        full: Arc::new(tokio::sync::Notify::new()),
+        max_block_txs: 1_000,
+    };
+    let intake = Intake::spawn(chain.clone(), Arc::new(outlets)).unwrap();
     let id = chain.chain_id().to_string();
     let cdo = common::key(dir, "police-cdo");
     let (t0, t1) = (tx(&id, &cdo, 0), tx(&id, &cdo, 1));

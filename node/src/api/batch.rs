@@ -10,7 +10,7 @@ use kuai_types::api::{
     BatchResult, BlockTxIds, ErrorBody, ErrorDetail, SubmitMode, SubmitTxs, SubmittedBatch,
     MAX_BATCH,
 };
-use kuai_types::SignedTransaction;
+use kuai_types::{Hash, SignedTransaction};
 
 use super::error::{ApiError, ApiResult};
 use super::{params, AppState};
@@ -51,51 +51,27 @@ pub async fn submit_txs(
     if body.mode == SubmitMode::Async {
         return submit_async(s, body.txs).await;
     }
-    let chain = s.chain.clone();
-    let gossip = s.gossip.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        let mut results: Vec<Option<BatchResult>> = Vec::with_capacity(body.txs.len());
-        let mut decoded = Vec::new();
-        for hex_tx in &body.txs {
-            match decode(hex_tx) {
-                Ok(t) => {
-                    decoded.push(t);
-                    results.push(None);
-                }
-                Err(e) => results.push(Some(refused(e))),
-            }
-        }
-        let copies = gossip.as_ref().map(|_| decoded.clone());
-        let mut admitted = chain.submit_many(decoded).into_iter();
-        let mut to_gossip = Vec::new();
-        let mut copies = copies.map(|c| c.into_iter());
-        for slot in results.iter_mut().filter(|r| r.is_none()) {
-            let copy = copies.as_mut().and_then(|c| c.next());
-            *slot = Some(match admitted.next() {
-                Some(Ok(hash)) => {
-                    to_gossip.extend(copy);
-                    BatchResult {
-                        hash: Some(hash),
-                        error: None,
-                    }
-                }
-                Some(Err(e)) => refused(e.into()),
-                None => refused(ApiError::bad_request("not admitted")),
-            });
-        }
-        if let Some(g) = &gossip {
-            for t in to_gossip {
-                let _ = g.send(t);
-            }
-        }
-        results.into_iter().flatten().collect::<Vec<_>>()
+    let (chain, outlets) = (s.chain.clone(), s.outlets.clone());
+    tokio::task::spawn_blocking(move || {
+        let (slots, decoded) = decode_all(&body.txs);
+        let copies = outlets.gossips().then(|| decoded.clone());
+        let admitted = chain.submit_many(decoded);
+        let gossiped = copies
+            .into_iter()
+            .flatten()
+            .zip(&admitted)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(t, _)| t);
+        outlets.admitted(&chain, gossiped);
+        Ok(Json(SubmittedBatch {
+            results: merge(
+                slots,
+                admitted.into_iter().map(|r| r.map_err(ApiError::from)),
+            ),
+        }))
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    if s.chain.mempool_len() >= s.max_block_txs {
-        s.full.notify_one();
-    }
-    Ok(Json(SubmittedBatch { results }))
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
 }
 
 /// Decodes a transaction of a batch (hex of its canonical encoding).
@@ -106,34 +82,54 @@ fn decode(hex_tx: &str) -> Result<SignedTransaction, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("tx does not decode: {e}")))
 }
 
+/// Decodes a batch: one slot per transaction (filled with the refusal when it does not
+/// decode, left empty for [`merge`] otherwise) and the decoded ones, in order.
+fn decode_all(txs: &[String]) -> (Vec<Option<BatchResult>>, Vec<SignedTransaction>) {
+    let mut slots = Vec::with_capacity(txs.len());
+    let mut decoded = Vec::with_capacity(txs.len());
+    for hex_tx in txs {
+        match decode(hex_tx) {
+            Ok(t) => {
+                decoded.push(t);
+                slots.push(None);
+            }
+            Err(e) => slots.push(Some(refused(e))),
+        }
+    }
+    (slots, decoded)
+}
+
+/// Fills the empty slots of [`decode_all`] with the outcomes of the decoded
+/// transactions, in order.
+fn merge(
+    slots: Vec<Option<BatchResult>>,
+    outcomes: impl IntoIterator<Item = Result<Hash, ApiError>>,
+) -> Vec<BatchResult> {
+    let mut outcomes = outcomes.into_iter();
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| match outcomes.next() {
+                Some(Ok(hash)) => BatchResult {
+                    hash: Some(hash),
+                    error: None,
+                },
+                Some(Err(e)) => refused(e),
+                None => refused(ApiError::bad_request("not admitted")),
+            })
+        })
+        .collect()
+}
+
 /// `mode: async`: queue what decodes and passes the checks that need no signature (see
 /// [`crate::intake`]); a batch that does not fit the mempool is refused whole (503).
 async fn submit_async(s: AppState, txs: Vec<String>) -> ApiResult<SubmittedBatch> {
     let intake = s.intake.clone();
     tokio::task::spawn_blocking(move || {
-        let mut results: Vec<Option<BatchResult>> = Vec::with_capacity(txs.len());
-        let mut decoded = Vec::new();
-        for hex_tx in &txs {
-            match decode(hex_tx) {
-                Ok(t) => {
-                    decoded.push((t.hash(), t));
-                    results.push(None);
-                }
-                Err(e) => results.push(Some(refused(e))),
-            }
-        }
-        let mut queued = intake.queue(decoded)?.into_iter();
-        for slot in results.iter_mut().filter(|r| r.is_none()) {
-            *slot = queued.next().map(|r| match r {
-                Ok(hash) => BatchResult {
-                    hash: Some(hash),
-                    error: None,
-                },
-                Err(e) => refused(e.into()),
-            });
-        }
+        let (slots, decoded) = decode_all(&txs);
+        let queued = intake.queue(decoded.into_iter().map(|t| (t.hash(), t)).collect())?;
         Ok(Json(SubmittedBatch {
-            results: results.into_iter().flatten().collect(),
+            results: merge(slots, queued.into_iter().map(|r| r.map_err(ApiError::from))),
         }))
     })
     .await

@@ -104,7 +104,9 @@ pub async fn fetch(
 ) -> Result<Response, ApiError> {
     let Json(signed) = body?;
     let gw = installed(&s)?;
-    let delivery = gw.fetch(&signed, now_ms(), s.gossip.clone()).await?;
+    let delivery = gw
+        .fetch(&signed, now_ms(), s.outlets.gossip.clone())
+        .await?;
     let content_type = match delivery.format {
         DataFormat::Csv => "text/csv; charset=utf-8",
         DataFormat::Jsonl => "application/x-ndjson",

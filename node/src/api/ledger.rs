@@ -69,12 +69,12 @@ pub async fn submit_tx(
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })??;
-    if let (Some(gossip), Some(stx)) = (&s.gossip, s.chain.pending(&hash)) {
-        let _ = gossip.send(stx);
-    }
-    if s.chain.mempool_len() >= s.max_block_txs {
-        s.full.notify_one();
-    }
+    let admitted = s
+        .outlets
+        .gossips()
+        .then(|| s.chain.pending(&hash))
+        .flatten();
+    s.outlets.admitted(&s.chain, admitted);
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
 }
 

@@ -27,10 +27,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::chain::Chain;
+use crate::outlets::Outlets;
 pub use error::ApiError;
 
 /// Largest request body: a hex-encoded transaction at the size limit, plus JSON framing.
@@ -39,11 +39,8 @@ pub const MAX_BODY_BYTES: usize = 2 * kuai_types::codec::MAX_TX_BYTES + 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub chain: Arc<Chain>,
-    /// Woken when a block's worth of transactions waits.
-    pub full: Arc<Notify>,
-    pub max_block_txs: usize,
-    /// Admitted transactions to gossip to the other validators (BFT engine only).
-    pub gossip: Option<tokio::sync::mpsc::UnboundedSender<kuai_types::SignedTransaction>>,
+    /// Where admitted transactions go next (gossip, a waiting proposer).
+    pub outlets: Arc<Outlets>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The consortium's subject key, when this node holds it (see `subjects`).
     pub subject_key: Option<[u8; 32]>,
