@@ -152,6 +152,13 @@ impl Store {
         env.lower_thread_pool_cpu_priority();
         env.lower_high_priority_thread_pool_cpu_priority();
         opts.set_env(&env);
+        // Flushes and compactions write with direct I/O: their SST files bypass the page
+        // cache. Buffered, every flushed byte took a fresh page-cache page, and on this
+        // kind of VM a first-touched page is costly (writing 1 GB into new page-cache
+        // pages runs at 0.4-1.4 GB/s, overwriting cached ones at 5.8): under a steady
+        // load the flush threads' copy into the page cache was a tenth of a validator's
+        // CPU. Reads still go through the page cache and the block cache.
+        opts.set_use_direct_io_for_flush_and_compaction(true);
         let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = ALL_CFS
             .iter()
