@@ -8,10 +8,7 @@ use kuai_types::certificate::CommitCertificate;
 use kuai_types::codec::{self, MAX_BLOCK_BYTES, MAX_STATE_VALUE_BYTES};
 use kuai_types::genesis::GenesisSpec;
 use kuai_types::{Block, Event, Hash, Receipt};
-use rocksdb::{
-    ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions, WriteBatch,
-    WriteOptions, DB,
-};
+use rocksdb::{Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::batch::put_in_key_order;
@@ -112,57 +109,9 @@ fn block_hash_key(h: &Hash) -> Vec<u8> {
     [b"b/".as_slice(), &h.0].concat()
 }
 
-/// The block cache all column families share.
-const BLOCK_CACHE_BYTES: usize = 64 << 20;
-
-/// The most memory all column families' memtables may hold together before the largest
-/// is flushed. Without it each of the dozen column families may hold two 64 MiB
-/// memtables, and a validator under a minute of load reached 900+ MiB of RSS.
-const MEMTABLE_BUDGET_BYTES: usize = 256 << 20;
-
-/// Column-family options: whole-key Bloom filters (execution and the state tree do point
-/// reads, most of them for keys in one SST file of many) kept in the shared block cache
-/// with the index blocks.
-fn cf_options(cache: &rocksdb::Cache) -> Options {
-    let mut table = rocksdb::BlockBasedOptions::default();
-    table.set_bloom_filter(10.0, false);
-    table.set_block_cache(cache);
-    table.set_cache_index_and_filter_blocks(true);
-    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
-    let mut cf = Options::default();
-    cf.set_block_based_table_factory(&table);
-    cf.set_level_compaction_dynamic_level_bytes(true);
-    cf
-}
-
 impl Store {
     pub fn open(path: &Path) -> Result<Store, NodeError> {
-        let mut opts = Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        opts.set_max_background_jobs(2);
-        opts.set_db_write_buffer_size(MEMTABLE_BUDGET_BYTES);
-        // Flushes and compactions run at the lowest CPU priority (nice 19): they can
-        // wait for an idle moment, blocks cannot. A flush turns a 64 MiB memtable into
-        // a file in one burst of CPU; at full priority it took the cores from consensus
-        // (and validators flush at about the same moment, having written the same
-        // blocks). Writes still cannot outrun them: the memtable budget stalls writers,
-        // which leaves the CPU to the flush.
-        let mut env = rocksdb::Env::new()?;
-        env.lower_thread_pool_cpu_priority();
-        env.lower_high_priority_thread_pool_cpu_priority();
-        opts.set_env(&env);
-        // Flushes and compactions write with direct I/O: their SST files bypass the page
-        // cache. Buffered, every flushed byte took a fresh page-cache page, and on this
-        // kind of VM a first-touched page is costly (writing 1 GB into new page-cache
-        // pages runs at 0.4-1.4 GB/s, overwriting cached ones at 5.8): under a steady
-        // load the flush threads' copy into the page cache was a tenth of a validator's
-        // CPU. Reads still go through the page cache and the block cache.
-        opts.set_use_direct_io_for_flush_and_compaction(true);
-        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
-        let cfs = ALL_CFS
-            .iter()
-            .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)));
+        let (opts, cfs) = super::tuning::options(path, &ALL_CFS)?;
         Store::over(DB::open_cf_descriptors(&opts, path, cfs)?, true)
     }
 

@@ -18,6 +18,7 @@ pub mod admin;
 mod batch;
 mod db;
 mod tree;
+mod tuning;
 
 pub use db::{Head, Store, TxLocation};
 pub use tree::{key_hash, StateProof, HEIGHT_KEY};
