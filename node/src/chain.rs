@@ -11,6 +11,8 @@
 //! - block time strictly increases: `time = max(wall clock, parent time + 1)`.
 
 use std::collections::HashSet;
+
+use hashlink::LinkedHashSet;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
@@ -64,10 +66,15 @@ pub struct Chain {
     empty_build: std::sync::atomic::AtomicU64,
     /// Concurrent submissions, verified together in one signature batch.
     admission: Combiner<SignedTransaction, Result<Hash, AdmitError>>,
+    /// Ids of transactions every peer should hold already (see [`Chain::peers_hold`]),
+    /// oldest first, at most [`PEERS_HOLD_CAPACITY`].
+    peers_hold: Mutex<LinkedHashSet<Hash>>,
 }
 
 /// The most transactions one admission batch verifies.
 const MAX_ADMISSION_BATCH: usize = 4096;
+/// The most ids [`Chain::peers_hold`] remembers (committed ones leave at once).
+const PEERS_HOLD_CAPACITY: usize = 1 << 18;
 
 impl Chain {
     /// Opens the store, writing the genesis state on first start; refuses a store that
@@ -112,6 +119,7 @@ impl Chain {
             arrivals: Default::default(),
             empty_build: Default::default(),
             admission: Combiner::new(MAX_ADMISSION_BATCH),
+            peers_hold: Mutex::new(LinkedHashSet::new()),
         })
     }
 
@@ -238,8 +246,12 @@ impl Chain {
             let _ = self.submit_many(txs);
             return;
         }
+        let hashed: Vec<(Hash, SignedTransaction)> =
+            txs.into_iter().map(|t| (t.hash(), t)).collect();
+        // The sender gossiped these to every validator.
+        self.note_peers_hold(hashed.iter().map(|(h, _)| *h));
         let fresh: Vec<(Hash, SignedTransaction)> = self
-            .precheck(txs.into_iter().map(|t| (t.hash(), t)).collect())
+            .precheck(hashed)
             .into_iter()
             .filter_map(Result::ok)
             .collect();
@@ -247,6 +259,48 @@ impl Chain {
             self.count_arrival();
             self.admitted.notify_one();
         }
+    }
+
+    fn peers_hold_set(&self) -> MutexGuard<'_, LinkedHashSet<Hash>> {
+        self.peers_hold.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers transactions every peer should hold: ones this node gossiped to all of
+    /// them, and ones a peer gossiped (it sends to every validator).
+    pub fn note_peers_hold(&self, hashes: impl IntoIterator<Item = Hash>) {
+        let mut set = self.peers_hold_set();
+        for h in hashes {
+            if set.len() >= PEERS_HOLD_CAPACITY {
+                set.pop_front();
+            }
+            set.insert(h);
+        }
+    }
+
+    /// For each id, whether every peer should hold that transaction already: a proposal
+    /// names those by id only. Gossip is best effort, so this is an expectation; a peer
+    /// that lacks one asks for the whole block.
+    pub fn peers_hold(&self, hashes: &[Hash]) -> Vec<bool> {
+        let set = self.peers_hold_set();
+        hashes.iter().map(|h| set.contains(h)).collect()
+    }
+
+    /// The transactions with these ids this node holds: admitted ones, or peers' gossip
+    /// not verified yet (a block's execution verifies those).
+    pub fn held_txs(&self, hashes: &[Hash]) -> Vec<Option<SignedTransaction>> {
+        let mut out: Vec<Option<SignedTransaction>> = {
+            let pool = self.pool();
+            hashes.iter().map(|h| pool.get(h).cloned()).collect()
+        };
+        if out.iter().any(Option::is_none) {
+            let gossip = self.gossip_pool();
+            for (slot, h) in out.iter_mut().zip(hashes) {
+                if slot.is_none() {
+                    *slot = gossip.get(h).cloned();
+                }
+            }
+        }
+        out
     }
 
     fn distrusted(&self) -> MutexGuard<'_, HashSet<PublicKey>> {
@@ -417,6 +471,18 @@ impl Chain {
     /// Re-executes a block proposed elsewhere and checks it against the head. `now_ms` is
     /// the local clock: a block more than [`MAX_CLOCK_DRIFT_MS`] in the future is invalid.
     pub fn verify(&self, block: Block, now_ms: u64) -> Result<Proposal, NodeError> {
+        self.verify_hashed(block, None, now_ms)
+    }
+
+    /// [`Chain::verify`], given the transactions' ids when the caller has them (it took
+    /// the transactions by those ids from this node's pools, which key them by their own
+    /// hash); `None` hashes them here.
+    pub fn verify_hashed(
+        &self,
+        block: Block,
+        tx_hashes: Option<Vec<Hash>>,
+        now_ms: u64,
+    ) -> Result<Proposal, NodeError> {
         let head = self.head();
         let h = &block.header;
         let bad = |reason: String| NodeError::BadBlock {
@@ -442,7 +508,10 @@ impl Chain {
                 h.time_ms, head.time_ms
             )));
         }
-        let hashes: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
+        let hashes: Vec<Hash> = match tx_hashes {
+            Some(hashes) if hashes.len() == block.txs.len() => hashes,
+            _ => block.txs.iter().map(SignedTransaction::hash).collect(),
+        };
         if Block::tx_root_of(&hashes) != h.tx_root {
             return Err(bad("transactions root mismatch".into()));
         }
@@ -513,6 +582,12 @@ impl Chain {
             );
         }
         self.gossip_pool().remove(&hashes);
+        {
+            let mut held = self.peers_hold_set();
+            for h in &hashes {
+                held.remove(h);
+            }
+        }
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
         let rejected = p
             .outcome

@@ -64,6 +64,11 @@ impl GossipPool {
         added
     }
 
+    /// A held transaction (unverified).
+    pub fn get(&self, hash: &Hash) -> Option<&SignedTransaction> {
+        self.txs.get(hash).map(|(_, stx)| stx)
+    }
+
     /// Removes and returns up to `max` transactions with their senders, oldest first.
     pub fn take(&mut self, max: usize) -> Vec<(PublicKey, SignedTransaction)> {
         let mut out = Vec::with_capacity(max.min(self.txs.len()));
@@ -118,6 +123,8 @@ mod tests {
         assert_eq!(pool.add(b, vec![tx(1), tx(3)]), 1, "tx 1 is already held");
         pool.remove(&[tx(0).0]);
         assert_eq!(pool.len(), 3);
+        assert_eq!(pool.get(&tx(3).0), Some(&tx(3).1));
+        assert_eq!(pool.get(&tx(0).0), None, "forgotten");
         let first = pool.take(2);
         assert_eq!(first, vec![(a, tx(1).1), (a, tx(2).1)]);
         assert_eq!(pool.take(10), vec![(b, tx(3).1)]);

@@ -27,6 +27,11 @@ pub struct Metrics {
     pub committed_txs: Counter<u64, AtomicU64>,
     pub sync_requests: Counter<u64, AtomicU64>,
     pub synced_blocks: Counter<u64, AtomicU64>,
+    /// Compact proposals assembled from this node's pools.
+    pub compact_proposals: Counter<u64, AtomicU64>,
+    /// Candidate blocks asked for whole (a compact proposal named transactions this node
+    /// lacked).
+    pub candidate_fetches: Counter<u64, AtomicU64>,
     /// Seconds from one commit to the next.
     pub commit_interval: Histogram,
 }
@@ -54,6 +59,8 @@ impl Metrics {
             committed_txs: Counter::default(),
             sync_requests: Counter::default(),
             synced_blocks: Counter::default(),
+            compact_proposals: Counter::default(),
+            candidate_fetches: Counter::default(),
             commit_interval: Histogram::new([
                 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0,
             ]),
@@ -119,6 +126,16 @@ impl Metrics {
             "synced_blocks",
             "Blocks applied from block sync, each with its commit certificate checked",
             m.synced_blocks.clone(),
+        );
+        registry.register(
+            "compact_proposals",
+            "Compact proposals whose blocks this node assembled from its own pools",
+            m.compact_proposals.clone(),
+        );
+        registry.register(
+            "candidate_fetches",
+            "Candidate blocks asked of a peer whole, for lack of transactions a compact proposal named",
+            m.candidate_fetches.clone(),
         );
         registry.register(
             "commit_interval_seconds",

@@ -129,8 +129,16 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
                 }
             });
             let gossip = {
-                let net = net.clone();
-                p2p::tx_gossip::spawn(move |batch| net.broadcast(Gossip::Txs(batch)))
+                let (net, chain) = (net.clone(), chain.clone());
+                p2p::tx_gossip::spawn(move |batch| {
+                    let ids: Vec<kuai_types::Hash> = batch
+                        .iter()
+                        .map(kuai_types::SignedTransaction::hash)
+                        .collect();
+                    net.broadcast(Gossip::Txs(batch));
+                    // After the broadcast: a proposal naming these by id goes out after them.
+                    chain.note_peers_hold(ids);
+                })
             };
             let engine = bft::start(
                 chain.clone(),

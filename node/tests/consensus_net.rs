@@ -145,6 +145,13 @@ async fn four_validators_survive_a_crash_and_catch_up() {
         c3.block(&r3.height.to_string()).await.unwrap().hash,
         clients[0].block(&r3.height.to_string()).await.unwrap().hash
     );
+    // Proposals travelled compactly: each of the three that stayed up assembled blocks
+    // proposed by the others from its own pools.
+    for c in &clients[..3] {
+        let m = c.metrics().await.unwrap();
+        let assembled = common::metric(&m, "kuai_compact_proposals_total").unwrap();
+        assert!(assembled >= 1, "{m}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

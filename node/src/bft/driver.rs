@@ -17,6 +17,7 @@ use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
+use super::compact::{self, Assembled, GossipInFlight, GOSSIP_WAIT};
 use super::sync_pacer::{self, SyncPacer};
 
 /// The "now" a certified block (decided, or synced with its certificate) is checked
@@ -56,6 +57,14 @@ enum Internal {
         value: Hash,
         result: Result<Proposal, NodeError>,
     },
+    /// A compact proposal's block, assembled from this node's pools (or how many of its
+    /// transactions this node lacks).
+    Assembled {
+        from: kuai_types::PublicKey,
+        height: Height,
+        value: Hash,
+        result: Result<Assembled, usize>,
+    },
 }
 
 struct Driver {
@@ -72,6 +81,13 @@ struct Driver {
     metrics: Arc<Metrics>,
     /// Candidate blocks of the current and next height, by hash.
     blocks: HashMap<Hash, Block>,
+    /// The transactions' ids of candidates this node built or assembled, by block hash
+    /// (verification need not hash the transactions again).
+    tx_hashes: HashMap<Hash, Vec<Hash>>,
+    /// Compact proposals being assembled, by block hash.
+    assembling: HashSet<Hash>,
+    /// Peers' gossip on its way into the gossip pool (an assembly waits for it).
+    gossip_in_flight: Arc<GossipInFlight>,
     /// Executed candidates, by hash.
     executed: HashMap<Hash, Proposal>,
     verifying: HashSet<Hash>,
@@ -140,6 +156,9 @@ pub fn start(
         clock,
         metrics,
         blocks: HashMap::new(),
+        tx_hashes: HashMap::new(),
+        assembling: HashSet::new(),
+        gossip_in_flight: Arc::new(GossipInFlight::default()),
         executed: HashMap::new(),
         verifying: HashSet::new(),
         wanted: HashMap::new(),
@@ -240,12 +259,18 @@ impl Driver {
                 }
                 Effect::BroadcastProposal(p) => {
                     let message = ConsensusMessage::Proposal(p);
-                    let gossip = match self.blocks.get(&proposal_value(&message)) {
-                        Some(b) => Gossip::ProposalWithBlock {
+                    let value = proposal_value(&message);
+                    let gossip = match (self.blocks.get(&value), self.tx_hashes.get(&value)) {
+                        (Some(b), Some(hashes)) => Gossip::CompactProposal {
+                            header: Box::new(b.header.clone()),
+                            txs: compact::compact(b, hashes, &self.chain.peers_hold(hashes)),
+                            message,
+                        },
+                        (Some(b), None) => Gossip::ProposalWithBlock {
                             message,
                             block: Box::new(b.clone()),
                         },
-                        None => Gossip::Consensus(message),
+                        (None, _) => Gossip::Consensus(message),
                     };
                     self.net.broadcast(gossip);
                 }
@@ -307,6 +332,10 @@ impl Driver {
                 let value = p.block.hash();
                 self.chain.store().put_candidate(&value, &p.block)?;
                 self.blocks.insert(value, p.block.clone());
+                self.tx_hashes.insert(
+                    value,
+                    p.outcome.receipts.iter().map(|r| r.tx_hash).collect(),
+                );
                 self.executed.insert(value, p);
                 self.feed(Input::ProposalValue {
                     height,
@@ -343,6 +372,27 @@ impl Driver {
                         })
                     }
                     Err(e) => Err(e),
+                }
+            }
+            Internal::Assembled {
+                from,
+                height,
+                value,
+                result,
+            } => {
+                self.assembling.remove(&value);
+                match result {
+                    Ok(a) => {
+                        self.metrics.compact_proposals.inc();
+                        self.add_candidate(value, a.block, Some(a.tx_hashes))
+                    }
+                    Err(missing) => {
+                        // The proposer stored its block before broadcasting: ask for it.
+                        self.metrics.candidate_fetches.inc();
+                        tracing::debug!(height, %value, missing, peer = %from, "compact proposal lacks transactions; fetching the block");
+                        self.net.fetch_candidate(from, height, value);
+                        Ok(())
+                    }
                 }
             }
         }
@@ -430,13 +480,14 @@ impl Driver {
         match self.blocks.get(&value).cloned() {
             Some(block) => {
                 if self.verifying.insert(value) {
-                    let (chain, tx, now) = (
+                    let (chain, tx, now, hashes) = (
                         self.chain.clone(),
                         self.internal.clone(),
                         self.clock.now_ms(),
+                        self.tx_hashes.get(&value).cloned(),
                     );
                     tokio::task::spawn_blocking(move || {
-                        let result = chain.verify(block, now);
+                        let result = chain.verify_hashed(block, hashes, now);
                         let _ = tx.send(Internal::Verified {
                             height,
                             value,
@@ -460,7 +511,10 @@ impl Driver {
             Some(p) => p,
             None => match self.blocks.get(&d.value).cloned() {
                 // Certified by 2f+1 precommits: the local clock is no reason to refuse it.
-                Some(block) => self.chain.verify(block, CERTIFIED)?,
+                Some(block) => {
+                    let hashes = self.tx_hashes.get(&d.value).cloned();
+                    self.chain.verify_hashed(block, hashes, CERTIFIED)?
+                }
                 None => {
                     // Decided by 2f+1 precommits without the block reaching us: fetch it.
                     self.send_sync(None, d.height);
@@ -486,6 +540,8 @@ impl Driver {
         self.metrics.height.set(next as i64 - 1);
         self.last_commit = Instant::now();
         self.blocks.retain(|_, b| b.header.height >= next);
+        let blocks = &self.blocks;
+        self.tx_hashes.retain(|v, _| blocks.contains_key(v));
         self.chain.store().prune_consensus(next)?;
         self.executed.retain(|_, p| p.block.header.height >= next);
         self.wanted.retain(|_, h| *h >= next);
@@ -531,23 +587,95 @@ impl Driver {
                 Gossip::Consensus(m) => self.consensus_message(m),
                 Gossip::ProposalWithBlock { message, block } => {
                     let value = proposal_value(&message);
-                    let head = self.chain.head().height;
-                    if block.hash() == value
-                        && (head + 1..=head + 2).contains(&block.header.height)
+                    if block.hash() == value {
+                        self.add_candidate(value, *block, None)?;
+                    }
+                    self.consensus_message(message)
+                }
+                Gossip::CompactProposal {
+                    message,
+                    header,
+                    txs,
+                } => {
+                    let value = proposal_value(&message);
+                    if header.hash() == value
+                        && self.candidate_height_ok(header.height)
                         && !self.blocks.contains_key(&value)
+                        && self.assembling.insert(value)
                     {
-                        self.chain.store().put_candidate(&value, &block)?;
-                        self.blocks.insert(value, *block);
+                        self.assemble(from, value, header, txs);
                     }
-                    self.consensus_message(message)?;
-                    if let Some(h) = self.wanted.remove(&value) {
-                        self.validate(h, value)?;
-                    }
-                    Ok(())
+                    self.consensus_message(message)
                 }
             },
+            NetEvent::Candidate { block, .. } => {
+                let value = block.hash();
+                self.add_candidate(value, *block, None)
+            }
             NetEvent::Synced { from, blocks } => self.synced(from, blocks),
         }
+    }
+
+    /// Whether a candidate of `height` is worth keeping: the next height or the one after.
+    fn candidate_height_ok(&self, height: Height) -> bool {
+        let head = self.chain.head().height;
+        (head + 1..=head + 2).contains(&height)
+    }
+
+    /// Keeps a candidate block (stored before any vote for it can leave) and validates it
+    /// if the core asked for it already.
+    fn add_candidate(
+        &mut self,
+        value: Hash,
+        block: Block,
+        tx_hashes: Option<Vec<Hash>>,
+    ) -> Result<(), NodeError> {
+        if !self.candidate_height_ok(block.header.height) || self.blocks.contains_key(&value) {
+            return Ok(());
+        }
+        self.chain.store().put_candidate(&value, &block)?;
+        self.blocks.insert(value, block);
+        if let Some(hashes) = tx_hashes {
+            self.tx_hashes.insert(value, hashes);
+        }
+        if let Some(h) = self.wanted.remove(&value) {
+            self.validate(h, value)?;
+        }
+        Ok(())
+    }
+
+    /// Assembles a compact proposal's block off the driver's task (see [`compact`]).
+    fn assemble(
+        &self,
+        from: kuai_types::PublicKey,
+        value: Hash,
+        header: Box<kuai_types::BlockHeader>,
+        txs: Vec<crate::p2p::wire::TxRef>,
+    ) {
+        let (chain, tx, flight) = (
+            self.chain.clone(),
+            self.internal.clone(),
+            self.gossip_in_flight.clone(),
+        );
+        // Gossip that arrived before the proposal may still be on its way into the pool.
+        let mark = flight.mark();
+        tokio::task::spawn_blocking(move || {
+            let result = compact::assemble(&header, txs, |ids| chain.held_txs(ids))
+                .or_else(|(missing, txs)| {
+                    if flight.wait_before(mark, GOSSIP_WAIT) {
+                        compact::assemble(&header, txs, |ids| chain.held_txs(ids))
+                    } else {
+                        Err((missing, txs))
+                    }
+                })
+                .map_err(|(missing, _)| missing);
+            let _ = tx.send(Internal::Assembled {
+                from,
+                height: header.height,
+                value,
+                result,
+            });
+        });
     }
 
     /// While no block commits, re-sends every message of this height the core holds (its
@@ -575,7 +703,11 @@ impl Driver {
     /// batch), off the driver's task: checking and hashing thousands takes milliseconds.
     fn admit(&self, from: kuai_types::PublicKey, txs: Vec<SignedTransaction>) {
         let chain = self.chain.clone();
-        tokio::task::spawn_blocking(move || chain.defer_gossiped(from, txs));
+        let ticket = self.gossip_in_flight.begin();
+        tokio::task::spawn_blocking(move || {
+            chain.defer_gossiped(from, txs);
+            drop(ticket);
+        });
     }
 
     fn consensus_message(&mut self, m: ConsensusMessage) -> Result<(), NodeError> {

@@ -14,12 +14,15 @@
 //!   block is decided; a decided block is committed with its certificate in one batch;
 //! - the safety record is also kept next to the key file ([`safety_file`]) and the guard
 //!   starts from the later of the two copies, so a node restarted from an old copy of its
-//!   data directory refuses to sign anything conflicting with what it signed since.
+//!   data directory refuses to sign anything conflicting with what it signed since;
+//! - a proposal names the transactions peers hold by id ([`compact`]); a block assembled
+//!   from ids is verified like any other, against its header's transactions root.
 //!
 //! Deviation: proposing the next block waits for the last one's execution (the header
 //! carries the post-state root), so the pipeline is propose → validate → commit per height;
 //! execution of a block overlaps with the network rounds of the same height only.
 
+pub mod compact;
 mod driver;
 pub mod safety_file;
 mod sync_pacer;

@@ -39,7 +39,7 @@ use super::network::NetEvent;
 use super::wire::{read_frame, Gossip, MAX_REQUEST_BYTES};
 
 /// The protocol of the long-lived gossip stream.
-pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/kuai/gossip/1");
+pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/kuai/gossip/2");
 /// Messages queued per peer before new ones are dropped.
 pub const QUEUE: usize = 4096;
 /// Pause before reopening a failed stream.

@@ -73,6 +73,11 @@ pub enum NetEvent {
         )>,
     },
     PeerConnected(PublicKey),
+    /// A candidate block a peer sent on request ([`Command::FetchCandidate`]).
+    Candidate {
+        from: PublicKey,
+        block: Box<kuai_types::Block>,
+    },
 }
 
 /// What the driver asks of the network.
@@ -86,6 +91,13 @@ pub enum Command {
     Sync {
         peer: Option<PublicKey>,
         from: u64,
+    },
+    /// Ask a peer for a candidate block whole (a compact proposal named transactions
+    /// this node lacks).
+    FetchCandidate {
+        peer: PublicKey,
+        height: u64,
+        hash: kuai_types::Hash,
     },
 }
 
@@ -112,6 +124,12 @@ impl NetworkHandle {
 
     pub fn sync(&self, peer: Option<PublicKey>, from: u64) {
         let _ = self.commands.send(Command::Sync { peer, from });
+    }
+
+    pub fn fetch_candidate(&self, peer: PublicKey, height: u64, hash: kuai_types::Hash) {
+        let _ = self
+            .commands
+            .send(Command::FetchCandidate { peer, height, hash });
     }
 }
 
@@ -308,6 +326,14 @@ impl Task {
                     );
                 }
             }
+            Command::FetchCandidate { peer, height, hash } => {
+                if let Some(p) = peer_id(&peer).ok().filter(|p| self.connected.contains(p)) {
+                    self.swarm
+                        .behaviour_mut()
+                        .wire
+                        .send_request(&p, Request::Candidate { height, hash });
+                }
+            }
         }
     }
 
@@ -425,6 +451,14 @@ impl Task {
                             .certified_blocks(height, max.min(SYNC_BATCH))
                             .unwrap_or_default(),
                     ),
+                    Request::Candidate { height, hash } => Response::Candidate(
+                        self.chain
+                            .store()
+                            .candidate(height, &hash)
+                            .ok()
+                            .flatten()
+                            .map(Box::new),
+                    ),
                 };
                 let _ = self
                     .swarm
@@ -439,7 +473,13 @@ impl Task {
                 let _ = self.events.send(NetEvent::Synced { from, blocks });
             }
             request_response::Message::Response {
-                response: Response::Ack,
+                response: Response::Candidate(Some(block)),
+                ..
+            } => {
+                let _ = self.events.send(NetEvent::Candidate { from, block });
+            }
+            request_response::Message::Response {
+                response: Response::Ack | Response::Candidate(None),
                 ..
             } => {}
         }

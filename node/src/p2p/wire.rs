@@ -11,12 +11,13 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use kuai_consensus::ConsensusMessage;
 use kuai_types::certificate::CommitCertificate;
 use kuai_types::codec::{self, MAX_BLOCK_BYTES};
-use kuai_types::{Block, SignedTransaction};
+use kuai_types::{Block, BlockHeader, Hash, SignedTransaction};
 use libp2p::StreamProtocol;
 use serde::{Deserialize, Serialize};
 
-/// The protocol name (changing the wire format means a new version).
-pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/kuai/wire/1");
+/// The protocol name (changing the wire format means a new version: `/2` added compact
+/// proposals and candidate fetches).
+pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/kuai/wire/2");
 /// Largest request: a proposal with its block, or a batch of transactions.
 pub const MAX_REQUEST_BYTES: usize = MAX_BLOCK_BYTES + 64 * 1024;
 /// Largest response: a batch of synced blocks.
@@ -36,6 +37,22 @@ pub enum Gossip {
     },
     /// Transactions a peer admitted to its mempool.
     Txs(Vec<SignedTransaction>),
+    /// A proposal with its block's header and transactions, each by id where the
+    /// proposer expects every peer to hold it already (see [`crate::bft::compact`]).
+    CompactProposal {
+        message: ConsensusMessage,
+        header: Box<BlockHeader>,
+        txs: Vec<TxRef>,
+    },
+}
+
+/// One transaction of a compact proposal, in block order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TxRef {
+    /// By id: the receiver takes it from its mempool or gossip pool.
+    Id(Hash),
+    /// Whole: a transaction peers may not hold yet.
+    Full(Box<SignedTransaction>),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -46,12 +63,19 @@ pub enum Request {
         from: u64,
         max: u32,
     },
+    /// A candidate block, whole: a compact proposal named transactions this node lacks.
+    Candidate {
+        height: u64,
+        hash: Hash,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Response {
     Ack,
     Blocks(Vec<(Block, CommitCertificate)>),
+    /// The candidate asked for, if this node holds it.
+    Candidate(Option<Box<Block>>),
 }
 
 /// Reads one frame's body; a length over `limit` is refused (`InvalidData`) before the

@@ -427,6 +427,22 @@ impl Store {
         Ok(())
     }
 
+    /// The stored candidate block of `height` with header hash `hash`, if any.
+    pub fn candidate(&self, height: u64, hash: &Hash) -> Result<Option<Block>, NodeError> {
+        let Some(bytes) = self
+            .db
+            .get_pinned_cf(self.cf(CF_CONSENSUS)?, candidate_key(height, hash))?
+        else {
+            return Ok(None);
+        };
+        codec::decode(&bytes, MAX_BLOCK_BYTES)
+            .map(Some)
+            .map_err(|e| NodeError::Corrupt {
+                what: format!("candidate block {hash} at height {height}"),
+                reason: e.to_string(),
+            })
+    }
+
     /// The stored candidate blocks of heights `from` and above.
     pub fn candidates(&self, from: u64) -> Result<Vec<Block>, NodeError> {
         let start = candidate_key(from, &Hash::ZERO);
