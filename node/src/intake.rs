@@ -189,7 +189,7 @@ fn work(shared: &Shared, chain: &Chain, outlets: &Outlets) {
             // The queue's own copy leaves with it, to the gossip if admitted.
             let held = q.waiting.remove(hash);
             match result {
-                Ok(_) => admitted.extend(held.filter(|_| outlets.gossips())),
+                Ok(_) => admitted.extend(held.filter(|_| outlets.gossips()).map(|t| (*hash, t))),
                 Err(AdmitError::Duplicate(_)) => {}
                 Err(e) => {
                     let e = ApiError::from(e);

@@ -29,7 +29,7 @@ pub struct Running {
     pub chain: Arc<Chain>,
     pub api_addr: SocketAddr,
     pub metrics: Arc<Metrics>,
-    gossip: Option<mpsc::UnboundedSender<SignedTransaction>>,
+    gossip: Option<mpsc::UnboundedSender<(kuai_types::Hash, SignedTransaction)>>,
     engine: tokio::task::JoinHandle<NodeError>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -130,11 +130,8 @@ pub async fn start(cfg: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Running, N
             });
             let gossip = {
                 let (net, chain) = (net.clone(), chain.clone());
-                p2p::tx_gossip::spawn(move |batch| {
-                    let ids: Vec<kuai_types::Hash> = batch
-                        .iter()
-                        .map(kuai_types::SignedTransaction::hash)
-                        .collect();
+                p2p::tx_gossip::spawn(move |batch: Vec<(kuai_types::Hash, SignedTransaction)>| {
+                    let (ids, batch): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
                     net.broadcast(Gossip::Txs(batch));
                     // After the broadcast: a proposal naming these by id goes out after them.
                     chain.note_peers_hold(ids);
@@ -195,7 +192,7 @@ impl Running {
     ) -> Result<kuai_types::Hash, crate::mempool::AdmitError> {
         let hash = self.chain.submit(stx.clone())?;
         if let Some(g) = &self.gossip {
-            let _ = g.send(stx);
+            let _ = g.send((hash, stx));
         }
         Ok(hash)
     }

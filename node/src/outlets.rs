@@ -9,23 +9,28 @@
 
 use std::sync::Arc;
 
-use kuai_types::SignedTransaction;
+use kuai_types::{Hash, SignedTransaction};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::Notify;
 
 use crate::chain::Chain;
 
 pub struct Outlets {
-    /// Admitted transactions to gossip to the other validators (BFT engine only).
-    pub gossip: Option<UnboundedSender<SignedTransaction>>,
+    /// Admitted transactions, with their ids, to gossip to the other validators (BFT
+    /// engine only).
+    pub gossip: Option<UnboundedSender<(Hash, SignedTransaction)>>,
     /// Woken when a block's worth of transactions waits in the mempool.
     pub full: Arc<Notify>,
     pub max_block_txs: usize,
 }
 
 impl Outlets {
-    /// Passes on transactions the mempool just admitted.
-    pub fn admitted(&self, chain: &Chain, txs: impl IntoIterator<Item = SignedTransaction>) {
+    /// Passes on transactions the mempool just admitted, with their ids.
+    pub fn admitted(
+        &self,
+        chain: &Chain,
+        txs: impl IntoIterator<Item = (Hash, SignedTransaction)>,
+    ) {
         if let Some(g) = &self.gossip {
             for t in txs {
                 let _ = g.send(t);

@@ -104,7 +104,7 @@ async fn queued_transactions_are_verified_in_a_batch_and_refusals_remembered() {
             .await
             .expect("gossiped within 30 s")
             .unwrap();
-        assert_eq!(got.hash(), want.hash());
+        assert_eq!(got, (want.hash(), want.clone()), "with its id");
     }
     assert_eq!(chain.mempool_len(), 2);
     assert!(intake.is_empty());

@@ -60,8 +60,7 @@ pub async fn submit_txs(
             .into_iter()
             .flatten()
             .zip(&admitted)
-            .filter(|(_, r)| r.is_ok())
-            .map(|(t, _)| t);
+            .filter_map(|(t, r)| r.as_ref().ok().map(|h| (*h, t)));
         outlets.admitted(&chain, gossiped);
         Ok(Json(SubmittedBatch {
             results: merge(

@@ -73,7 +73,8 @@ pub async fn submit_tx(
         .outlets
         .gossips()
         .then(|| s.chain.pending(&hash))
-        .flatten();
+        .flatten()
+        .map(|t| (hash, t));
     s.outlets.admitted(&s.chain, admitted);
     Ok((StatusCode::ACCEPTED, Json(Submitted { hash })))
 }

@@ -22,7 +22,7 @@ use crate::mempool::AdmitError;
 
 type Reply = oneshot::Sender<Result<Hash, String>>;
 /// Where admitted transactions are passed on to the other validators (BFT engine).
-pub type Gossip = Option<tokio::sync::mpsc::UnboundedSender<kuai_types::SignedTransaction>>;
+pub type Gossip = Option<tokio::sync::mpsc::UnboundedSender<(Hash, kuai_types::SignedTransaction)>>;
 
 pub struct Recorder {
     key: Keypair,
@@ -129,7 +129,7 @@ impl Recorder {
                 Ok(hash) => {
                     *next = Some(nonce + 1);
                     if let Some(g) = gossip {
-                        let _ = g.send(stx);
+                        let _ = g.send((hash, stx));
                     }
                     return Ok(hash);
                 }

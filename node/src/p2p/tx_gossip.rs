@@ -15,7 +15,6 @@
 
 use std::time::Duration;
 
-use kuai_types::SignedTransaction;
 use tokio::sync::mpsc;
 
 /// The most transactions in one gossip message.
@@ -35,12 +34,13 @@ pub fn next_window(last_batch: usize) -> Duration {
     Duration::from_micros(half_ms.saturating_mul(500)).clamp(MIN_WINDOW, MAX_WINDOW)
 }
 
-/// Starts the gossip task: transactions sent to the returned channel go to `send` in
-/// batches, paced by [`next_window`].
-pub fn spawn(
-    send: impl Fn(Vec<SignedTransaction>) + Send + 'static,
-) -> mpsc::UnboundedSender<SignedTransaction> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<SignedTransaction>();
+/// Starts the gossip task: transactions (with whatever the caller keeps beside each, such
+/// as its id) sent to the returned channel go to `send` in batches, paced by
+/// [`next_window`].
+pub fn spawn<T: Send + 'static>(
+    send: impl Fn(Vec<T>) + Send + 'static,
+) -> mpsc::UnboundedSender<T> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<T>();
     tokio::spawn(async move {
         let mut next_at: Option<tokio::time::Instant> = None;
         while let Some(first) = rx.recv().await {
@@ -90,12 +90,12 @@ mod tests {
 
     #[tokio::test]
     async fn everything_sent_arrives_once_in_order_in_bounded_batches() {
-        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<SignedTransaction>>();
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<kuai_types::SignedTransaction>>();
         let input = spawn(move |batch| {
             let _ = out_tx.send(batch);
         });
         let key = kuai_types::Keypair::from_seed("gossip-test");
-        let txs: Vec<SignedTransaction> = (0..(MAX_GOSSIP_BATCH + 500) as u64)
+        let txs: Vec<kuai_types::SignedTransaction> = (0..(MAX_GOSSIP_BATCH + 500) as u64)
             .map(|nonce| {
                 kuai_types::Transaction {
                     chain_id: "t".into(),
