@@ -12,6 +12,9 @@
 //!   ids go on to block verification, which checks them against the header's
 //!   transactions root, and the block's hash is its header's: an assembled block is the
 //!   proposer's block or it is refused;
+//! - a receiver assembles only proposals a validator of the current set signed (checked
+//!   before the work starts), at most one assembly per block hash at a time, and only for
+//!   the next two heights;
 //! - a receiver that lacks some first waits, at most [`GOSSIP_WAIT`], for the peers'
 //!   gossip it received before the proposal and is still taking in ([`GossipInFlight`]),
 //!   then asks the proposer for the block whole ([`crate::p2p::wire::Request::Candidate`]);

@@ -598,11 +598,15 @@ impl Driver {
                     txs,
                 } => {
                     let value = proposal_value(&message);
+                    // Assembly may wait and fetch: only for a proposal a validator signed.
                     if header.hash() == value
                         && self.candidate_height_ok(header.height)
                         && !self.blocks.contains_key(&value)
-                        && self.assembling.insert(value)
+                        && !self.assembling.contains(&value)
+                        && self.core.validators().keys().contains(&message.sender())
+                        && message.verify().is_ok()
                     {
+                        self.assembling.insert(value);
                         self.assemble(from, value, header, txs);
                     }
                     self.consensus_message(message)
