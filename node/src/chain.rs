@@ -270,6 +270,9 @@ impl Chain {
     pub fn note_peers_hold(&self, hashes: impl IntoIterator<Item = Hash>) {
         let mut set = self.peers_hold_set();
         for h in hashes {
+            if set.contains(&h) {
+                continue;
+            }
             if set.len() >= PEERS_HOLD_CAPACITY {
                 set.pop_front();
             }

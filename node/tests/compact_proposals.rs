@@ -118,10 +118,11 @@ fn a_receiver_assembles_the_proposers_block_from_its_pools_and_verifies_it() {
     )
     .unwrap();
     assert_eq!(
-        compact::assemble(&block.header, refs, |ids| bare.held_txs(ids))
-            .unwrap_err()
-            .0,
-        2
+        compact::assemble(&block.header, refs, |ids| bare.held_txs(ids)).unwrap_err(),
+        compact::Unassembled::Lacking {
+            missing: 2,
+            refs: compact::compact(&block, &hashes, &held)
+        }
     );
     proposer
         .store()
@@ -151,8 +152,8 @@ fn a_receiver_assembles_the_proposers_block_from_its_pools_and_verifies_it() {
 }
 
 /// The fallback of a receiver that lacks transactions: it asks the proposer for the
-/// candidate whole, over libp2p, and gets exactly the stored block (a candidate the
-/// proposer does not hold is answered with nothing).
+/// candidate whole, over libp2p, and gets exactly the stored block; a candidate the
+/// proposer does not hold is answered as unavailable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_fetches_a_stored_candidate_whole_over_libp2p() {
     use kuai_node::p2p::{spawn, NetEvent, NetworkConfig};
@@ -203,7 +204,18 @@ async fn a_peer_fetches_a_stored_candidate_whole_over_libp2p() {
         }
     }
     let h = block.header.height;
-    b.fetch_candidate(ka.public(), h + 1, block.hash()); // not held: no answer
+    // Under another height it is not found: the answer says so.
+    b.fetch_candidate(ka.public(), h + 1, block.hash());
+    loop {
+        match next(&mut b_events).await {
+            NetEvent::CandidateUnavailable { from, hash } => {
+                assert_eq!((from, hash), (ka.public(), block.hash()));
+                break;
+            }
+            NetEvent::Candidate { .. } => panic!("a candidate under the wrong height was served"),
+            _ => {}
+        }
+    }
     b.fetch_candidate(ka.public(), h, block.hash());
     loop {
         match next(&mut b_events).await {
@@ -212,7 +224,8 @@ async fn a_peer_fetches_a_stored_candidate_whole_over_libp2p() {
                 assert_eq!(*got, block);
                 break;
             }
-            NetEvent::PeerConnected(_) | NetEvent::Gossip { .. } | NetEvent::Synced { .. } => {}
+            NetEvent::CandidateUnavailable { .. } => panic!("the stored candidate was not found"),
+            _ => {}
         }
     }
 }

@@ -8,13 +8,13 @@
 //!   (gossip this node sent, or received from the peer that sent it to all); the rest
 //!   goes whole, in block order;
 //! - a receiver assembles the block from its own pools, which key each transaction by the
-//!   receiver's own hash of it, so an id can only resolve to the transaction it names; the
-//!   ids go on to block verification, which checks them against the header's
-//!   transactions root, and the block's hash is its header's: an assembled block is the
-//!   proposer's block or it is refused;
-//! - a receiver assembles only proposals a validator of the current set signed (checked
-//!   before the work starts), at most one assembly per block hash at a time, and only for
-//!   the next two heights;
+//!   receiver's own hash of it, so an id can only resolve to the transaction it names;
+//!   the ids must make the header's transactions root, and the block's hash is its
+//!   header's: an assembled block is the proposer's block or it is refused (a block that
+//!   arrives whole is checked against its header the same way before it is kept);
+//! - a receiver assembles only proposals signed by the proposer of their height and round
+//!   (checked before the work starts), at most one assembly per block hash at a time, and
+//!   only for the next two heights; what it lacks it asks of that proposer;
 //! - a receiver that lacks some first waits, at most [`GOSSIP_WAIT`], for the peers'
 //!   gossip it received before the proposal and is still taking in ([`GossipInFlight`]),
 //!   then asks the proposer for the block whole ([`crate::p2p::wire::Request::Candidate`]);
@@ -58,14 +58,23 @@ pub struct Assembled {
     pub tx_hashes: Vec<Hash>,
 }
 
+/// Why a compact proposal's block was not assembled.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unassembled {
+    /// This node lacks `missing` of the transactions named by id; the references come
+    /// back for another try.
+    Lacking { missing: usize, refs: Vec<TxRef> },
+    /// The transactions are not the ones the header's transactions root commits to.
+    NotTheHeaders,
+}
+
 /// Assembles the block of a compact proposal; `held` looks up transactions by id in this
-/// node's pools. Fails with the number of transactions this node lacks, handing the
-/// references back for another try.
+/// node's pools. The result's transactions are the ones the header commits to.
 pub fn assemble(
     header: &BlockHeader,
     refs: Vec<TxRef>,
     held: impl FnOnce(&[Hash]) -> Vec<Option<SignedTransaction>>,
-) -> Result<Assembled, (usize, Vec<TxRef>)> {
+) -> Result<Assembled, Unassembled> {
     let wanted: Vec<Hash> = refs
         .iter()
         .filter_map(|r| match r {
@@ -76,7 +85,7 @@ pub fn assemble(
     let found = held(&wanted);
     let missing = found.iter().filter(|t| t.is_none()).count();
     if missing > 0 {
-        return Err((missing, refs));
+        return Err(Unassembled::Lacking { missing, refs });
     }
     let mut found = found.into_iter().flatten();
     let mut txs = Vec::with_capacity(refs.len());
@@ -95,6 +104,9 @@ pub fn assemble(
                 txs.push(*tx);
             }
         }
+    }
+    if Block::tx_root_of(&tx_hashes) != header.tx_root {
+        return Err(Unassembled::NotTheHeaders);
     }
     Ok(Assembled {
         block: Block {
@@ -246,14 +258,18 @@ mod tests {
     fn a_receiver_lacking_transactions_reports_how_many() {
         let (b, hashes) = block(4);
         let refs = compact(&b, &hashes, &[true; 4]);
-        let (missing, back) =
-            assemble(&b.header, refs.clone(), pools(&[b.txs[1].clone()])).unwrap_err();
-        assert_eq!(missing, 3);
-        assert_eq!(back, refs, "the references come back for another try");
         assert_eq!(
-            assemble(&b.header, refs.clone(), pools(&[])).unwrap_err().0,
-            4
+            assemble(&b.header, refs.clone(), pools(&[b.txs[1].clone()])).unwrap_err(),
+            Unassembled::Lacking {
+                missing: 3,
+                refs: refs.clone()
+            },
+            "the references come back for another try"
         );
+        assert!(matches!(
+            assemble(&b.header, refs, pools(&[])),
+            Err(Unassembled::Lacking { missing: 4, .. })
+        ));
     }
 
     #[test]
@@ -261,16 +277,35 @@ mod tests {
         let (b, hashes) = block(2);
         let refs = compact(&b, &hashes, &[true, true]);
         // A pool holding other transactions (another nonce) cannot fill the slots.
+        assert!(matches!(
+            assemble(&b.header, refs, pools(&[tx(7), tx(8)])),
+            Err(Unassembled::Lacking { missing: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn references_that_are_not_the_headers_transactions_are_refused() {
+        let (b, hashes) = block(3);
+        // Whole transactions, but another order than the header's root commits to.
+        let mut refs = compact(&b, &hashes, &[false; 3]);
+        refs.swap(0, 2);
         assert_eq!(
-            assemble(&b.header, refs, pools(&[tx(7), tx(8)]))
-                .unwrap_err()
-                .0,
-            2
+            assemble(&b.header, refs, pools(&[])).unwrap_err(),
+            Unassembled::NotTheHeaders
+        );
+        // By id, one of them another transaction the receiver holds.
+        let mut refs = compact(&b, &hashes, &[true; 3]);
+        refs[1] = TxRef::Id(tx(9).hash());
+        let mut held = b.txs.clone();
+        held.push(tx(9));
+        assert_eq!(
+            assemble(&b.header, refs, pools(&held)).unwrap_err(),
+            Unassembled::NotTheHeaders
         );
     }
 
     #[test]
-    fn waits_for_gossip_begun_before_the_mark_only() {
+    fn waits_for_the_gossip_begun_before_the_mark_only() {
         let flight = Arc::new(GossipInFlight::default());
         assert!(
             flight.wait_before(flight.mark(), Duration::ZERO),
@@ -288,7 +323,7 @@ mod tests {
             std::thread::spawn(move || flight.wait_before(mark, Duration::from_secs(30)))
         };
         drop(early);
-        assert!(waiter.join().unwrap(), "woken when the early gossip ended");
+        assert!(waiter.join().unwrap(), "done once the early gossip ended");
         assert!(
             flight.wait_before(mark, Duration::ZERO),
             "the later gossip does not count"

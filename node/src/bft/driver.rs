@@ -57,13 +57,12 @@ enum Internal {
         value: Hash,
         result: Result<Proposal, NodeError>,
     },
-    /// A compact proposal's block, assembled from this node's pools (or how many of its
-    /// transactions this node lacks).
+    /// A compact proposal's block, assembled from this node's pools (or why not).
     Assembled {
-        from: kuai_types::PublicKey,
+        proposer: kuai_types::PublicKey,
         height: Height,
         value: Hash,
-        result: Result<Assembled, usize>,
+        result: Result<Assembled, compact::Unassembled>,
     },
 }
 
@@ -375,7 +374,7 @@ impl Driver {
                 }
             }
             Internal::Assembled {
-                from,
+                proposer,
                 height,
                 value,
                 result,
@@ -386,11 +385,19 @@ impl Driver {
                         self.metrics.compact_proposals.inc();
                         self.add_candidate(value, a.block, Some(a.tx_hashes))
                     }
-                    Err(missing) => {
-                        // The proposer stored its block before broadcasting: ask for it.
+                    Err(why) => {
+                        // The proposer stored its block before broadcasting: ask for it
+                        // (whole, it is checked against its header before it is kept).
                         self.metrics.candidate_fetches.inc();
-                        tracing::debug!(height, %value, missing, peer = %from, "compact proposal lacks transactions; fetching the block");
-                        self.net.fetch_candidate(from, height, value);
+                        match why {
+                            compact::Unassembled::Lacking { missing, .. } => {
+                                tracing::debug!(height, %value, missing, %proposer, "compact proposal lacks transactions; fetching the block")
+                            }
+                            compact::Unassembled::NotTheHeaders => {
+                                tracing::warn!(height, %value, %proposer, "a compact proposal's transactions are not its header's; fetching the block")
+                            }
+                        }
+                        self.net.fetch_candidate(proposer, height, value);
                         Ok(())
                     }
                 }
@@ -513,7 +520,20 @@ impl Driver {
                 // Certified by 2f+1 precommits: the local clock is no reason to refuse it.
                 Some(block) => {
                     let hashes = self.tx_hashes.get(&d.value).cloned();
-                    self.chain.verify_hashed(block, hashes, CERTIFIED)?
+                    match self.chain.verify_hashed(block, hashes, CERTIFIED) {
+                        Ok(p) => p,
+                        Err(NodeError::BadBlock { reason, .. }) => {
+                            // 2f+1 committed this hash, so the body held here is not
+                            // theirs: drop it and take the block from a peer.
+                            tracing::warn!(height = d.height, value = %d.value, %reason, "the decided block held here does not execute to its header; syncing it");
+                            self.blocks.remove(&d.value);
+                            self.tx_hashes.remove(&d.value);
+                            self.send_sync(None, d.height);
+                            self.undecided = Some(d);
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 None => {
                     // Decided by 2f+1 precommits without the block reaching us: fetch it.
@@ -598,16 +618,30 @@ impl Driver {
                     txs,
                 } => {
                     let value = proposal_value(&message);
-                    // Assembly may wait and fetch: only for a proposal a validator signed.
-                    if header.hash() == value
-                        && self.candidate_height_ok(header.height)
-                        && !self.blocks.contains_key(&value)
-                        && !self.assembling.contains(&value)
-                        && self.core.validators().keys().contains(&message.sender())
-                        && message.verify().is_ok()
-                    {
+                    // Assembly may wait and fetch: only for a proposal its round's
+                    // proposer signed.
+                    let proposer = match &message {
+                        ConsensusMessage::Proposal(p)
+                            if p.proposal.height == header.height
+                                && p.proposer
+                                    == self
+                                        .core
+                                        .validators()
+                                        .proposer(p.proposal.height, p.proposal.round) =>
+                        {
+                            Some(p.proposer)
+                        }
+                        _ => None,
+                    };
+                    if let Some(proposer) = proposer.filter(|_| {
+                        header.hash() == value
+                            && self.candidate_height_ok(header.height)
+                            && !self.blocks.contains_key(&value)
+                            && !self.assembling.contains(&value)
+                            && message.verify().is_ok()
+                    }) {
                         self.assembling.insert(value);
-                        self.assemble(from, value, header, txs);
+                        self.assemble(proposer, value, header, txs);
                     }
                     self.consensus_message(message)
                 }
@@ -615,6 +649,11 @@ impl Driver {
             NetEvent::Candidate { block, .. } => {
                 let value = block.hash();
                 self.add_candidate(value, *block, None)
+            }
+            NetEvent::CandidateUnavailable { from, hash } => {
+                // Re-gossip of the stalled height, or the next round, goes on from here.
+                tracing::debug!(peer = %from, %hash, "a peer asked for a candidate does not hold it");
+                Ok(())
             }
             NetEvent::Synced { from, blocks } => self.synced(from, blocks),
         }
@@ -637,11 +676,23 @@ impl Driver {
         if !self.candidate_height_ok(block.header.height) || self.blocks.contains_key(&value) {
             return Ok(());
         }
+        // A block that came whole is checked against its header before it takes the
+        // candidate's place (a validator could pair a proposal's header with other
+        // transactions); the ids are kept for its verification.
+        let tx_hashes = match tx_hashes {
+            Some(hashes) => hashes,
+            None => {
+                let hashes: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
+                if Block::tx_root_of(&hashes) != block.header.tx_root {
+                    tracing::warn!(height = block.header.height, %value, "a block whose transactions are not its header's was refused");
+                    return Ok(());
+                }
+                hashes
+            }
+        };
         self.chain.store().put_candidate(&value, &block)?;
         self.blocks.insert(value, block);
-        if let Some(hashes) = tx_hashes {
-            self.tx_hashes.insert(value, hashes);
-        }
+        self.tx_hashes.insert(value, tx_hashes);
         if let Some(h) = self.wanted.remove(&value) {
             self.validate(h, value)?;
         }
@@ -651,7 +702,7 @@ impl Driver {
     /// Assembles a compact proposal's block off the driver's task (see [`compact`]).
     fn assemble(
         &self,
-        from: kuai_types::PublicKey,
+        proposer: kuai_types::PublicKey,
         value: Hash,
         header: Box<kuai_types::BlockHeader>,
         txs: Vec<crate::p2p::wire::TxRef>,
@@ -664,17 +715,18 @@ impl Driver {
         // Gossip that arrived before the proposal may still be on its way into the pool.
         let mark = flight.mark();
         tokio::task::spawn_blocking(move || {
-            let result = compact::assemble(&header, txs, |ids| chain.held_txs(ids))
-                .or_else(|(missing, txs)| {
-                    if flight.wait_before(mark, GOSSIP_WAIT) {
-                        compact::assemble(&header, txs, |ids| chain.held_txs(ids))
-                    } else {
-                        Err((missing, txs))
+            let result = compact::assemble(&header, txs, |ids| chain.held_txs(ids)).or_else(
+                |why| match why {
+                    compact::Unassembled::Lacking { refs, .. }
+                        if flight.wait_before(mark, GOSSIP_WAIT) =>
+                    {
+                        compact::assemble(&header, refs, |ids| chain.held_txs(ids))
                     }
-                })
-                .map_err(|(missing, _)| missing);
+                    other => Err(other),
+                },
+            );
             let _ = tx.send(Internal::Assembled {
-                from,
+                proposer,
                 height: header.height,
                 value,
                 result,

@@ -78,6 +78,11 @@ pub enum NetEvent {
         from: PublicKey,
         block: Box<kuai_types::Block>,
     },
+    /// A peer asked for a candidate does not hold it.
+    CandidateUnavailable {
+        from: PublicKey,
+        hash: kuai_types::Hash,
+    },
 }
 
 /// What the driver asks of the network.
@@ -451,14 +456,16 @@ impl Task {
                             .certified_blocks(height, max.min(SYNC_BATCH))
                             .unwrap_or_default(),
                     ),
-                    Request::Candidate { height, hash } => Response::Candidate(
-                        self.chain
+                    Request::Candidate { height, hash } => Response::Candidate {
+                        hash,
+                        block: self
+                            .chain
                             .store()
                             .candidate(height, &hash)
                             .ok()
                             .flatten()
                             .map(Box::new),
-                    ),
+                    },
                 };
                 let _ = self
                     .swarm
@@ -473,13 +480,16 @@ impl Task {
                 let _ = self.events.send(NetEvent::Synced { from, blocks });
             }
             request_response::Message::Response {
-                response: Response::Candidate(Some(block)),
+                response: Response::Candidate { hash, block },
                 ..
             } => {
-                let _ = self.events.send(NetEvent::Candidate { from, block });
+                let _ = self.events.send(match block {
+                    Some(block) => NetEvent::Candidate { from, block },
+                    None => NetEvent::CandidateUnavailable { from, hash },
+                });
             }
             request_response::Message::Response {
-                response: Response::Ack | Response::Candidate(None),
+                response: Response::Ack,
                 ..
             } => {}
         }

@@ -74,8 +74,11 @@ pub enum Request {
 pub enum Response {
     Ack,
     Blocks(Vec<(Block, CommitCertificate)>),
-    /// The candidate asked for, if this node holds it.
-    Candidate(Option<Box<Block>>),
+    /// The candidate asked for (by its hash), if this node holds it.
+    Candidate {
+        hash: Hash,
+        block: Option<Box<Block>>,
+    },
 }
 
 /// Reads one frame's body; a length over `limit` is refused (`InvalidData`) before the
