@@ -4,6 +4,9 @@
 //! - all column families share one block cache and one memtable budget, so memory stays
 //!   bounded however many column families there are;
 //! - every column family has whole-key Bloom filters kept in the block cache;
+//! - each store's memtable sizes are spread at random within ±25% of the nominal ones
+//!   ([`memtable_spread`]), so validators that write the same blocks do not all flush at
+//!   the same moment;
 //! - flushes and compactions run at the lowest CPU priority and, where the filesystem
 //!   supports it, write their SST files with direct I/O; a filesystem without direct I/O
 //!   (tmpfs before Linux 6.6, some network filesystems) keeps buffered writes, found by a
@@ -23,16 +26,31 @@ const BLOCK_CACHE_BYTES: usize = 64 << 20;
 /// memtables, and a validator under a minute of load reached 900+ MiB of RSS.
 const MEMTABLE_BUDGET_BYTES: usize = 256 << 20;
 
+/// A column family's memtable before it is flushed (RocksDB's default), nominal.
+const MEMTABLE_BYTES: usize = 64 << 20;
+
+/// A factor within [0.75, 1.25) for this store's memtable sizes, from `draw`.
+///
+/// Validators write the same blocks, so with equal memtable sizes they fill them at the
+/// same moment and flush together; where they share CPUs (a test machine, a consolidated
+/// host) every validator slows at once and the consortium with them. Spread, the flushes
+/// of different validators fall at different moments, and the others, a quorum, keep
+/// committing while one flushes.
+fn memtable_spread(draw: u32) -> f64 {
+    0.75 + 0.5 * (f64::from(draw) / (f64::from(u32::MAX) + 1.0))
+}
+
 /// Column-family options: whole-key Bloom filters (execution and the state tree do point
 /// reads, most of them for keys in one SST file of many) kept in the shared block cache
 /// with the index blocks.
-fn cf_options(cache: &rocksdb::Cache) -> Options {
+fn cf_options(cache: &rocksdb::Cache, memtable_bytes: usize) -> Options {
     let mut table = rocksdb::BlockBasedOptions::default();
     table.set_bloom_filter(10.0, false);
     table.set_block_cache(cache);
     table.set_cache_index_and_filter_blocks(true);
     table.set_pin_l0_filter_and_index_blocks_in_cache(true);
     let mut cf = Options::default();
+    cf.set_write_buffer_size(memtable_bytes);
     cf.set_block_based_table_factory(&table);
     cf.set_level_compaction_dynamic_level_bytes(true);
     cf
@@ -64,7 +82,17 @@ pub(super) fn options(
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
     opts.set_max_background_jobs(2);
-    opts.set_db_write_buffer_size(MEMTABLE_BUDGET_BYTES);
+    // A per-process random draw: the standard library seeds each `RandomState` from the
+    // operating system.
+    let draw = {
+        use std::hash::{BuildHasher, Hasher};
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish() as u32
+    };
+    let spread = memtable_spread(draw);
+    let scaled = |bytes: usize| (bytes as f64 * spread) as usize;
+    opts.set_db_write_buffer_size(scaled(MEMTABLE_BUDGET_BYTES));
     // Flushes and compactions run at the lowest CPU priority (nice 19): they can
     // wait for an idle moment, blocks cannot. A flush turns a 64 MiB memtable into
     // a file in one burst of CPU; at full priority it took the cores from consensus
@@ -91,7 +119,7 @@ pub(super) fn options(
     let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
     let cfs = column_families
         .iter()
-        .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)))
+        .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache, scaled(MEMTABLE_BYTES))))
         .collect();
     Ok((opts, cfs))
 }
@@ -99,6 +127,18 @@ pub(super) fn options(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memtable_spread_stays_within_a_quarter_of_nominal() {
+        assert_eq!(memtable_spread(0), 0.75);
+        assert_eq!(memtable_spread(u32::MAX / 2 + 1), 1.0);
+        let top = memtable_spread(u32::MAX);
+        assert!(top < 1.25 && top > 1.2499, "{top}");
+        assert!(
+            memtable_spread(1 << 30) < memtable_spread(1 << 31),
+            "monotone"
+        );
+    }
 
     #[test]
     fn the_probe_leaves_nothing_behind_and_fails_where_no_directory_is() {
