@@ -5,57 +5,19 @@
 //! block's are refused by the transactions root; the proposer's stored candidate is there
 //! to be fetched whole; a commit forgets the committed ids.
 
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use kuai_node::bft::compact;
 use kuai_node::chain::Chain;
-use kuai_node::init;
 use kuai_node::p2p::wire::TxRef;
-use kuai_types::payload::SetApprovalThreshold;
-use kuai_types::{Hash, Keypair, Payload, SignedTransaction, Transaction};
+use kuai_types::{Hash, Keypair};
 
 mod common;
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-/// Two chains of one dev genesis (`kuai-node init` in `dir`), and a reader of its keys.
-fn open(dir: &Path) -> (Chain, Chain, impl Fn(&str) -> Keypair) {
-    common::init(dir, "kuai-compact");
-    let cfg = kuai_node::config::NodeConfig::load(&dir.join(init::CONFIG_FILE)).unwrap();
-    let genesis = init::read_genesis(&cfg.genesis_file).unwrap();
-    let dir = dir.to_path_buf();
-    let key = move |n: &str| common::key(&dir, n);
-    let receiver = Chain::open(
-        &cfg.db_dir.with_file_name("receiver"),
-        genesis.clone(),
-        key("validator"),
-        1_000,
-    )
-    .unwrap();
-    let proposer = Chain::open(&cfg.db_dir, genesis, key("validator"), 1_000).unwrap();
-    (proposer, receiver, key)
-}
-
-fn tx(chain: &Chain, key: &Keypair, nonce: u64) -> SignedTransaction {
-    Transaction {
-        chain_id: chain.chain_id().into(),
-        signer: key.public(),
-        nonce,
-        payload: Payload::SetApprovalThreshold(SetApprovalThreshold { threshold: 1 }),
-    }
-    .sign(key)
-}
+use common::chains::{now_ms, two_chains, tx};
 
 #[test]
 fn a_receiver_assembles_the_proposers_block_from_its_pools_and_verifies_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let (proposer, receiver, key) = open(tmp.path());
+    let (proposer, receiver, key) = two_chains(tmp.path(), "kuai-compact");
     let (police, civil) = (key("police-cdo"), key("civil-app"));
     let peer = Keypair::from_seed("a third validator").public();
     // t0: a client of the proposer's, gossiped by it; t1: a third validator's gossip,
@@ -160,7 +122,7 @@ async fn a_peer_fetches_a_stored_candidate_whole_over_libp2p() {
     use std::sync::Arc;
 
     let tmp = tempfile::tempdir().unwrap();
-    let (proposer, receiver, key) = open(tmp.path());
+    let (proposer, receiver, key) = two_chains(tmp.path(), "kuai-compact");
     proposer
         .submit(tx(&proposer, &key("police-cdo"), 0))
         .unwrap();

@@ -5,56 +5,16 @@
 //! validating a block that carries them verifies them in execution and the commit forgets
 //! them.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use std::path::Path;
-
-use kuai_node::chain::Chain;
-use kuai_node::init;
-use kuai_types::payload::SetApprovalThreshold;
-use kuai_types::{Keypair, Payload, SignedTransaction, Transaction};
+use kuai_types::{Keypair, SignedTransaction};
 
 mod common;
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-/// A dev chain in `dir` (`kuai-node init`), a second node's chain of the same genesis
-/// (its store in `dir/second`), and a reader of the keys.
-fn open(dir: &Path) -> (Chain, Chain, impl Fn(&str) -> Keypair) {
-    common::init(dir, "kuai-gossip");
-    let cfg = kuai_node::config::NodeConfig::load(&dir.join(init::CONFIG_FILE)).unwrap();
-    let genesis = init::read_genesis(&cfg.genesis_file).unwrap();
-    let dir = dir.to_path_buf();
-    let key = move |n: &str| common::key(&dir, n);
-    let second = Chain::open(
-        &cfg.db_dir.with_file_name("second"),
-        genesis.clone(),
-        key("validator"),
-        1_000,
-    );
-    let chain = Chain::open(&cfg.db_dir, genesis, key("validator"), 1_000).unwrap();
-    (chain, second.unwrap(), key)
-}
-
-fn tx(chain: &Chain, key: &Keypair, nonce: u64) -> SignedTransaction {
-    Transaction {
-        chain_id: chain.chain_id().into(),
-        signer: key.public(),
-        nonce,
-        payload: Payload::SetApprovalThreshold(SetApprovalThreshold { threshold: 1 }),
-    }
-    .sign(key)
-}
+use common::chains::{now_ms, two_chains, tx};
 
 #[test]
 fn gossip_is_checked_on_arrival_verified_when_building_and_forgers_distrusted() {
     let tmp = tempfile::tempdir().unwrap();
-    let (chain, _, key) = open(tmp.path());
+    let (chain, _, key) = two_chains(tmp.path(), "kuai-gossip");
     let cdo = key("police-cdo");
     let peer = Keypair::from_seed("a peer validator").public();
     let (t0, t1) = (tx(&chain, &cdo, 0), tx(&chain, &cdo, 1));
@@ -113,7 +73,7 @@ fn gossip_is_checked_on_arrival_verified_when_building_and_forgers_distrusted() 
 #[test]
 fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let (proposer, validator, key) = open(tmp.path());
+    let (proposer, validator, key) = two_chains(tmp.path(), "kuai-gossip");
     let cdo = key("police-cdo");
     let peer = key("validator").public();
     let t0 = tx(&proposer, &cdo, 0);
@@ -184,7 +144,7 @@ fn a_validated_block_verifies_gossip_in_execution_and_the_commit_forgets_it() {
 #[test]
 fn what_a_build_left_out_waits_again_only_after_an_arrival() {
     let tmp = tempfile::tempdir().unwrap();
-    let (chain, _, key) = open(tmp.path());
+    let (chain, _, key) = two_chains(tmp.path(), "kuai-gossip");
     let cdo = key("police-cdo");
     let (t0, t1) = (tx(&chain, &cdo, 0), tx(&chain, &cdo, 1));
     chain.submit(t1.clone()).unwrap();

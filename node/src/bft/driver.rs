@@ -17,8 +17,10 @@ use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
-use super::compact::{self, Assembled, GossipInFlight, GOSSIP_WAIT};
+use super::compact::{self, Assembled, GossipInFlight};
 use super::sync_pacer::{self, SyncPacer};
+
+mod candidates;
 
 /// The "now" a certified block (decided, or synced with its certificate) is checked
 /// against: the local clock only decides how this node votes, so a validator whose clock
@@ -257,20 +259,7 @@ impl Driver {
                     }
                 }
                 Effect::BroadcastProposal(p) => {
-                    let message = ConsensusMessage::Proposal(p);
-                    let value = proposal_value(&message);
-                    let gossip = match (self.blocks.get(&value), self.tx_hashes.get(&value)) {
-                        (Some(b), Some(hashes)) => Gossip::CompactProposal {
-                            header: Box::new(b.header.clone()),
-                            txs: compact::compact(b, hashes, &self.chain.peers_hold(hashes)),
-                            message,
-                        },
-                        (Some(b), None) => Gossip::ProposalWithBlock {
-                            message,
-                            block: Box::new(b.clone()),
-                        },
-                        (None, _) => Gossip::Consensus(message),
-                    };
+                    let gossip = self.proposal_gossip(ConsensusMessage::Proposal(p));
                     self.net.broadcast(gossip);
                 }
                 Effect::BroadcastVote(v) => self
@@ -378,30 +367,7 @@ impl Driver {
                 height,
                 value,
                 result,
-            } => {
-                self.assembling.remove(&value);
-                match result {
-                    Ok(a) => {
-                        self.metrics.compact_proposals.inc();
-                        self.add_candidate(value, a.block, Some(a.tx_hashes))
-                    }
-                    Err(why) => {
-                        // The proposer stored its block before broadcasting: ask for it
-                        // (whole, it is checked against its header before it is kept).
-                        self.metrics.candidate_fetches.inc();
-                        match why {
-                            compact::Unassembled::Lacking { missing, .. } => {
-                                tracing::debug!(height, %value, missing, %proposer, "compact proposal lacks transactions; fetching the block")
-                            }
-                            compact::Unassembled::NotTheHeaders => {
-                                tracing::warn!(height, %value, %proposer, "a compact proposal's transactions are not its header's; fetching the block")
-                            }
-                        }
-                        self.net.fetch_candidate(proposer, height, value);
-                        Ok(())
-                    }
-                }
-            }
+            } => self.assembled(proposer, height, value, result),
         }
     }
 
@@ -617,32 +583,7 @@ impl Driver {
                     header,
                     txs,
                 } => {
-                    let value = proposal_value(&message);
-                    // Assembly may wait and fetch: only for a proposal its round's
-                    // proposer signed.
-                    let proposer = match &message {
-                        ConsensusMessage::Proposal(p)
-                            if p.proposal.height == header.height
-                                && p.proposer
-                                    == self
-                                        .core
-                                        .validators()
-                                        .proposer(p.proposal.height, p.proposal.round) =>
-                        {
-                            Some(p.proposer)
-                        }
-                        _ => None,
-                    };
-                    if let Some(proposer) = proposer.filter(|_| {
-                        header.hash() == value
-                            && self.candidate_height_ok(header.height)
-                            && !self.blocks.contains_key(&value)
-                            && !self.assembling.contains(&value)
-                            && message.verify().is_ok()
-                    }) {
-                        self.assembling.insert(value);
-                        self.assemble(proposer, value, header, txs);
-                    }
+                    self.compact_proposal(&message, header, txs);
                     self.consensus_message(message)
                 }
             },
@@ -657,81 +598,6 @@ impl Driver {
             }
             NetEvent::Synced { from, blocks } => self.synced(from, blocks),
         }
-    }
-
-    /// Whether a candidate of `height` is worth keeping: the next height or the one after.
-    fn candidate_height_ok(&self, height: Height) -> bool {
-        let head = self.chain.head().height;
-        (head + 1..=head + 2).contains(&height)
-    }
-
-    /// Keeps a candidate block (stored before any vote for it can leave) and validates it
-    /// if the core asked for it already.
-    fn add_candidate(
-        &mut self,
-        value: Hash,
-        block: Block,
-        tx_hashes: Option<Vec<Hash>>,
-    ) -> Result<(), NodeError> {
-        if !self.candidate_height_ok(block.header.height) || self.blocks.contains_key(&value) {
-            return Ok(());
-        }
-        // A block that came whole is checked against its header before it takes the
-        // candidate's place (a validator could pair a proposal's header with other
-        // transactions); the ids are kept for its verification.
-        let tx_hashes = match tx_hashes {
-            Some(hashes) => hashes,
-            None => {
-                let hashes: Vec<Hash> = block.txs.iter().map(SignedTransaction::hash).collect();
-                if Block::tx_root_of(&hashes) != block.header.tx_root {
-                    tracing::warn!(height = block.header.height, %value, "a block whose transactions are not its header's was refused");
-                    return Ok(());
-                }
-                hashes
-            }
-        };
-        self.chain.store().put_candidate(&value, &block)?;
-        self.blocks.insert(value, block);
-        self.tx_hashes.insert(value, tx_hashes);
-        if let Some(h) = self.wanted.remove(&value) {
-            self.validate(h, value)?;
-        }
-        Ok(())
-    }
-
-    /// Assembles a compact proposal's block off the driver's task (see [`compact`]).
-    fn assemble(
-        &self,
-        proposer: kuai_types::PublicKey,
-        value: Hash,
-        header: Box<kuai_types::BlockHeader>,
-        txs: Vec<crate::p2p::wire::TxRef>,
-    ) {
-        let (chain, tx, flight) = (
-            self.chain.clone(),
-            self.internal.clone(),
-            self.gossip_in_flight.clone(),
-        );
-        // Gossip that arrived before the proposal may still be on its way into the pool.
-        let mark = flight.mark();
-        tokio::task::spawn_blocking(move || {
-            let result = compact::assemble(&header, txs, |ids| chain.held_txs(ids)).or_else(
-                |why| match why {
-                    compact::Unassembled::Lacking { refs, .. }
-                        if flight.wait_before(mark, GOSSIP_WAIT) =>
-                    {
-                        compact::assemble(&header, refs, |ids| chain.held_txs(ids))
-                    }
-                    other => Err(other),
-                },
-            );
-            let _ = tx.send(Internal::Assembled {
-                proposer,
-                height: header.height,
-                value,
-                result,
-            });
-        });
     }
 
     /// While no block commits, re-sends every message of this height the core holds (its
