@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use kuai_client::types::api::SubmitMode;
 use kuai_client::types::model::{
     CatalogEntrySpec, FieldSpec, Grant, MaskingRule, OpenMode, Role, Sensitivity, ShareMethod,
     ShareType,
 };
 use kuai_client::types::Event;
 use kuai_client::types::{Hash, SignedTransaction};
-use kuai_client::{keyfile, Client, Keypair, ListQuery, TxBuilder};
+use kuai_client::{keyfile, Client, EncodedTx, Keypair, ListQuery, TxBuilder};
 use serde::Serialize;
 
 #[derive(clap::Args, Debug)]
@@ -78,8 +79,9 @@ pub struct Report {
 }
 
 struct Plan {
-    /// Per node: the transactions to send there, in order.
-    per_node: Vec<Vec<SignedTransaction>>,
+    /// Per node: the transactions to send there, in order, encoded before the clock
+    /// starts (so the load generator's own encoding is not in the figures).
+    per_node: Vec<Vec<EncodedTx>>,
     total: usize,
     avg_bytes: usize,
 }
@@ -217,7 +219,7 @@ async fn setup(nodes: &[Client], args: &BenchArgs) -> Result<Plan> {
         .into_iter()
         .map(|k| TxBuilder::new(chain_id.clone(), k, 0))
         .collect();
-    let mut per_node: Vec<Vec<SignedTransaction>> = vec![Vec::new(); nodes.len()];
+    let mut per_node: Vec<Vec<EncodedTx>> = vec![Vec::new(); nodes.len()];
     let mut bytes = 0usize;
     for i in 0..total {
         let s = i % builders.len();
@@ -241,8 +243,9 @@ async fn setup(nodes: &[Client], args: &BenchArgs) -> Result<Plan> {
                 30,
             )
         };
-        bytes += stx.encode().len();
-        per_node[s % nodes.len()].push(stx);
+        let encoded = EncodedTx::new(&stx);
+        bytes += encoded.byte_len();
+        per_node[s % nodes.len()].push(encoded);
     }
     Ok(Plan {
         per_node,
@@ -265,7 +268,7 @@ struct Pace {
 
 async fn send(
     client: Client,
-    txs: Vec<SignedTransaction>,
+    txs: Vec<EncodedTx>,
     pace: Pace,
     sent: Arc<Mutex<HashMap<Hash, Instant>>>,
     bar: ProgressBar,
@@ -288,7 +291,7 @@ async fn send(
     }
     let start = Instant::now();
     let mut accepted = 0;
-    let mut queue: std::collections::VecDeque<SignedTransaction> = txs.into();
+    let mut queue: std::collections::VecDeque<EncodedTx> = txs.into();
     let mut done = 0usize;
     while !queue.is_empty() {
         if rate > 0.0 {
@@ -297,12 +300,13 @@ async fn send(
                 tokio::time::sleep(wait).await;
             }
         }
-        let chunk: Vec<SignedTransaction> = queue.drain(..batch.min(queue.len())).collect();
+        let chunk: Vec<EncodedTx> = queue.drain(..batch.min(queue.len())).collect();
         let at = Instant::now();
-        let answer = match submit {
-            Submit::Sync => client.submit_batch(&chunk).await,
-            Submit::Async => client.submit_batch_async(&chunk).await,
+        let mode = match submit {
+            Submit::Sync => SubmitMode::Sync,
+            Submit::Async => SubmitMode::Async,
         };
+        let answer = client.submit_encoded(&chunk, mode).await;
         let results = match answer {
             Ok(results) => results,
             // A whole asynchronous batch that did not fit: as each `mempool_full` below.

@@ -16,7 +16,7 @@ mod stream;
 mod verify;
 
 pub use builder::{agreement_digest, query_digest, TxBuilder};
-pub use client::{Client, ListQuery};
+pub use client::{Client, EncodedTx, ListQuery};
 pub use data::{FetchOptions, Fetched};
 pub use error::ClientError;
 pub use kuai_types as types;
