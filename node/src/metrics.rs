@@ -134,7 +134,7 @@ impl Metrics {
         );
         registry.register(
             "candidate_fetches",
-            "Candidate blocks asked of a peer whole, for lack of transactions a compact proposal named",
+            "Requests for a candidate block whole (the proposer first, then other validators), for lack of transactions a compact proposal named",
             m.candidate_fetches.clone(),
         );
         registry.register(

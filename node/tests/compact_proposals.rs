@@ -115,7 +115,7 @@ fn a_receiver_assembles_the_proposers_block_from_its_pools_and_verifies_it() {
 
 /// The fallback of a receiver that lacks transactions: it asks the proposer for the
 /// candidate whole, over libp2p, and gets exactly the stored block; a candidate the
-/// proposer does not hold is answered as unavailable.
+/// proposer does not hold, or a peer not connected, is answered as unavailable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_fetches_a_stored_candidate_whole_over_libp2p() {
     use kuai_node::p2p::{spawn, NetEvent, NetworkConfig};
@@ -175,6 +175,20 @@ async fn a_peer_fetches_a_stored_candidate_whole_over_libp2p() {
                 break;
             }
             NetEvent::Candidate { .. } => panic!("a candidate under the wrong height was served"),
+            _ => {}
+        }
+    }
+    // A validator this node is not connected to cannot be asked: answered as
+    // unavailable at once, so the driver asks the next one.
+    let absent = Keypair::from_seed("net c").public();
+    b.fetch_candidate(absent, h, block.hash());
+    loop {
+        match next(&mut b_events).await {
+            NetEvent::CandidateUnavailable { from, hash } => {
+                assert_eq!((from, hash), (absent, block.hash()));
+                break;
+            }
+            NetEvent::Candidate { .. } => panic!("an unconnected peer served a candidate"),
             _ => {}
         }
     }

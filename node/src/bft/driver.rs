@@ -18,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
 use super::compact::{self, Assembled, GossipInFlight};
+use super::fetches::CandidateFetches;
 use super::sync_pacer::{self, SyncPacer};
 
 mod candidates;
@@ -89,6 +90,8 @@ struct Driver {
     assembling: HashSet<Hash>,
     /// Peers' gossip on its way into the gossip pool (an assembly waits for it).
     gossip_in_flight: Arc<GossipInFlight>,
+    /// Candidates asked of peers whole, and whom to ask next.
+    fetches: CandidateFetches,
     /// Executed candidates, by hash.
     executed: HashMap<Hash, Proposal>,
     verifying: HashSet<Hash>,
@@ -160,6 +163,7 @@ pub fn start(
         tx_hashes: HashMap::new(),
         assembling: HashSet::new(),
         gossip_in_flight: Arc::new(GossipInFlight::default()),
+        fetches: CandidateFetches::default(),
         executed: HashMap::new(),
         verifying: HashSet::new(),
         wanted: HashMap::new(),
@@ -528,6 +532,7 @@ impl Driver {
         self.blocks.retain(|_, b| b.header.height >= next);
         let blocks = &self.blocks;
         self.tx_hashes.retain(|v, _| blocks.contains_key(v));
+        self.fetches.prune(next);
         self.chain.store().prune_consensus(next)?;
         self.executed.retain(|_, p| p.block.header.height >= next);
         self.wanted.retain(|_, h| *h >= next);
@@ -592,8 +597,7 @@ impl Driver {
                 self.add_candidate(value, *block, None)
             }
             NetEvent::CandidateUnavailable { from, hash } => {
-                // Re-gossip of the stalled height, or the next round, goes on from here.
-                tracing::debug!(peer = %from, %hash, "a peer asked for a candidate does not hold it");
+                self.candidate_unavailable(from, hash);
                 Ok(())
             }
             NetEvent::Synced { from, blocks } => self.synced(from, blocks),

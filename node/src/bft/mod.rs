@@ -24,6 +24,7 @@
 
 pub mod compact;
 mod driver;
+pub mod fetches;
 pub mod safety_file;
 mod sync_pacer;
 

@@ -78,7 +78,8 @@ pub enum NetEvent {
         from: PublicKey,
         block: Box<kuai_types::Block>,
     },
-    /// A peer asked for a candidate does not hold it.
+    /// A peer asked for a candidate does not hold it, is not connected, or did not
+    /// answer (the request failed or timed out).
     CandidateUnavailable {
         from: PublicKey,
         hash: kuai_types::Hash,
@@ -98,7 +99,8 @@ pub enum Command {
         from: u64,
     },
     /// Ask a peer for a candidate block whole (a compact proposal named transactions
-    /// this node lacks).
+    /// this node lacks); answered by [`NetEvent::Candidate`] or
+    /// [`NetEvent::CandidateUnavailable`], exactly one of them per request.
     FetchCandidate {
         peer: PublicKey,
         height: u64,
@@ -220,6 +222,7 @@ pub fn spawn(
         legacy: HashSet::new(),
         exit_tx,
         sync_turn: 0,
+        candidate_requests: HashMap::new(),
     };
     tokio::spawn(task.run(cmd_rx, exit_rx));
     Ok((handle, ev_rx))
@@ -252,6 +255,8 @@ struct Task {
     exit_tx: mpsc::UnboundedSender<WriterExit>,
     /// Counts sync requests that named no peer (see [`Task::next_sync_peer`]).
     sync_turn: usize,
+    /// Candidate fetches awaiting their answer: whom each asked, for which block.
+    candidate_requests: HashMap<request_response::OutboundRequestId, (PublicKey, kuai_types::Hash)>,
 }
 
 impl Task {
@@ -332,11 +337,21 @@ impl Task {
                 }
             }
             Command::FetchCandidate { peer, height, hash } => {
-                if let Some(p) = peer_id(&peer).ok().filter(|p| self.connected.contains(p)) {
-                    self.swarm
-                        .behaviour_mut()
-                        .wire
-                        .send_request(&p, Request::Candidate { height, hash });
+                match peer_id(&peer).ok().filter(|p| self.connected.contains(p)) {
+                    Some(p) => {
+                        let id = self
+                            .swarm
+                            .behaviour_mut()
+                            .wire
+                            .send_request(&p, Request::Candidate { height, hash });
+                        self.candidate_requests.insert(id, (peer, hash));
+                    }
+                    // Not connected: answered as unavailable, so the driver asks another.
+                    None => {
+                        let _ = self
+                            .events
+                            .send(NetEvent::CandidateUnavailable { from: peer, hash });
+                    }
                 }
             }
         }
@@ -435,8 +450,22 @@ impl Task {
     }
 
     fn wire_event(&mut self, event: request_response::Event<Request, Response>) {
-        let request_response::Event::Message { peer, message, .. } = event else {
-            return;
+        let (peer, message) = match event {
+            request_response::Event::Message { peer, message, .. } => (peer, message),
+            // A candidate fetch that failed (connection lost, timeout) is reported as
+            // unavailable, so the driver asks another peer.
+            request_response::Event::OutboundFailure {
+                request_id, error, ..
+            } => {
+                if let Some((from, hash)) = self.candidate_requests.remove(&request_id) {
+                    tracing::debug!(peer = %from, %hash, %error, "a candidate fetch failed");
+                    let _ = self
+                        .events
+                        .send(NetEvent::CandidateUnavailable { from, hash });
+                }
+                return;
+            }
+            _ => return,
         };
         let Some(from) = self.by_peer.get(&peer).copied() else {
             self.handle.dropped.fetch_add(1, Ordering::Relaxed);
@@ -480,9 +509,10 @@ impl Task {
                 let _ = self.events.send(NetEvent::Synced { from, blocks });
             }
             request_response::Message::Response {
+                request_id,
                 response: Response::Candidate { hash, block },
-                ..
             } => {
+                self.candidate_requests.remove(&request_id);
                 let _ = self.events.send(match block {
                     Some(block) => NetEvent::Candidate { from, block },
                     None => NetEvent::CandidateUnavailable { from, hash },

@@ -5,7 +5,8 @@
 //! and only once its transactions are shown to be its header's (assembled by id, or
 //! hashed when it came whole); it is stored before any vote for it can leave; assembly
 //! starts only for a proposal its round's proposer signed, once per block hash at a time,
-//! and what it lacks is asked of that proposer.
+//! and what it lacks is asked of that proposer first, then of the other validators in
+//! turn ([`crate::bft::fetches`]).
 
 use kuai_consensus::types::Height;
 use kuai_consensus::ConsensusMessage;
@@ -89,7 +90,6 @@ impl Driver {
             }
             Err(why) => why,
         };
-        self.metrics.candidate_fetches.inc();
         match why {
             Unassembled::Lacking { missing, .. } => {
                 tracing::debug!(height, %value, missing, %proposer, "compact proposal lacks transactions; fetching the block")
@@ -98,8 +98,37 @@ impl Driver {
                 tracing::warn!(height, %value, %proposer, "a compact proposal's transactions are not its header's; fetching the block")
             }
         }
-        self.net.fetch_candidate(proposer, height, value);
+        let validators = self.core.validators().keys().to_vec();
+        if let Some(peer) =
+            self.fetches
+                .start(value, height, proposer, &validators, &self.key.public())
+        {
+            self.fetch(peer, height, value);
+        }
         Ok(())
+    }
+
+    /// A peer asked for a candidate whole lacks it (or could not be asked): the next
+    /// validator is asked, while the block is still wanted (see [`crate::bft::fetches`]).
+    pub(super) fn candidate_unavailable(&mut self, from: PublicKey, hash: Hash) {
+        match self.fetches.unavailable(&hash, &from) {
+            Some((height, next))
+                if self.candidate_height_ok(height) && !self.blocks.contains_key(&hash) =>
+            {
+                tracing::debug!(height, %hash, peer = %from, next = %next, "a peer lacks a candidate; asking the next validator");
+                self.fetch(next, height, hash);
+            }
+            Some(_) => self.fetches.arrived(&hash),
+            // Re-gossip of the stalled height, or the next round, goes on from here.
+            None => {
+                tracing::debug!(%hash, peer = %from, "a peer asked for a candidate does not hold it")
+            }
+        }
+    }
+
+    fn fetch(&self, peer: PublicKey, height: Height, value: Hash) {
+        self.metrics.candidate_fetches.inc();
+        self.net.fetch_candidate(peer, height, value);
     }
 
     /// Whether a candidate of `height` is worth keeping: the next height or the one after.
@@ -134,6 +163,7 @@ impl Driver {
             }
         };
         self.chain.store().put_candidate(&value, &block)?;
+        self.fetches.arrived(&value);
         self.blocks.insert(value, block);
         self.tx_hashes.insert(value, tx_hashes);
         if let Some(h) = self.wanted.remove(&value) {
