@@ -1,6 +1,14 @@
 //! Reading state, and buffering writes on top of it.
+//!
+//! Rules: what leaves this module in order (a [`StateDiff`]) is ordered by key; the hash
+//! maps that buffer writes and cache reads meanwhile are only ever looked up, never
+//! iterated into anything a block's result depends on. Their hasher is randomly seeded
+//! per process (foldhash, `hashbrown`'s default), so keys a client chooses cannot be
+//! made to collide.
 
 use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 
 use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
 use serde::{de::DeserializeOwned, Serialize};
@@ -45,8 +53,7 @@ impl MemState {
 /// once per block instead of once per transaction. Only successful reads are kept.
 pub struct ReadCache<'a> {
     base: &'a dyn StateRead,
-    // Ordered, not hashed: SipHash over these keys cost more than the comparisons.
-    seen: std::sync::Mutex<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+    seen: std::sync::Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
 }
 
 impl<'a> ReadCache<'a> {
@@ -70,22 +77,25 @@ impl StateRead for ReadCache<'_> {
     }
 }
 
-/// Writes buffered over a reader; reads see the buffered writes first.
+/// Writes buffered over a reader; reads see the buffered writes first. Hashed, not
+/// ordered: a block's overlay holds tens of thousands of keys with long common prefixes,
+/// which every read and write compared in turn; the order is made once, at the end.
 pub struct Overlay<'a> {
     base: &'a dyn StateRead,
-    writes: StateDiff,
+    writes: HashMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 impl<'a> Overlay<'a> {
     pub fn new(base: &'a dyn StateRead) -> Self {
         Overlay {
             base,
-            writes: StateDiff::new(),
+            writes: HashMap::new(),
         }
     }
 
+    /// The buffered writes, ordered by key.
     pub fn into_diff(self) -> StateDiff {
-        self.writes
+        self.writes.into_iter().collect()
     }
 
     pub fn merge(&mut self, diff: StateDiff) {
@@ -179,5 +189,46 @@ mod tests {
         let mut block = Overlay::new(&cache);
         block.put_raw(b"a".to_vec(), b"2".to_vec());
         assert_eq!(block.get(b"a").unwrap(), Some(b"2".to_vec()));
+    }
+
+    #[test]
+    fn an_overlay_keeps_the_last_write_per_key_and_hands_them_out_in_key_order() {
+        let mut mem = MemState::default();
+        mem.0.insert(b"base".to_vec(), b"0".to_vec());
+        let mut block = Overlay::new(&mem);
+        // Written out of order, some twice, one deleted, by transactions merged in turn.
+        for (i, k) in [9u8, 3, 7, 3, 1, 9].iter().enumerate() {
+            let mut tx = Overlay::new(&block);
+            tx.put_raw(vec![b'k', *k], vec![i as u8]);
+            if i == 4 {
+                tx.delete(b"base".to_vec());
+            }
+            let diff = tx.into_diff();
+            block.merge(diff);
+        }
+        assert_eq!(
+            block.get(&[b'k', 3]).unwrap(),
+            Some(vec![3]),
+            "the later write wins"
+        );
+        assert_eq!(
+            block.get(b"base").unwrap(),
+            None,
+            "a deletion hides the base"
+        );
+        let diff = block.into_diff();
+        let keys: Vec<&[u8]> = diff.keys().map(Vec::as_slice).collect();
+        assert_eq!(keys, [&b"base"[..], b"k\x01", b"k\x03", b"k\x07", b"k\x09"]);
+        let values: Vec<Option<Vec<u8>>> = diff.into_values().collect();
+        assert_eq!(
+            values,
+            [
+                None,
+                Some(vec![4]),
+                Some(vec![3]),
+                Some(vec![2]),
+                Some(vec![5])
+            ]
+        );
     }
 }
