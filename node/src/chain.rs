@@ -25,7 +25,7 @@ use crate::combiner::Combiner;
 use crate::error::NodeError;
 use crate::gossip_pool::GossipPool;
 use crate::mempool::{AdmitError, Mempool};
-use crate::store::{Head, Store};
+use crate::store::{Head, MemtableSpread, Store};
 
 /// How far ahead of a validator's clock a proposed block's time may be.
 pub const MAX_CLOCK_DRIFT_MS: u64 = 10_000;
@@ -85,7 +85,16 @@ impl Chain {
         key: Keypair,
         mempool_capacity: usize,
     ) -> Result<Chain, NodeError> {
-        let store = Store::open(db_dir)?;
+        // A validator of the genesis set takes its place in the memtable spread.
+        let spread = genesis
+            .validators
+            .iter()
+            .position(|v| v.key == key.public())
+            .map_or(MemtableSpread::Random, |index| MemtableSpread::Slot {
+                index,
+                of: genesis.validators.len(),
+            });
+        let store = Store::open_spread(db_dir, spread)?;
         let genesis_hash = genesis.hash();
         let head = match (store.head()?, store.genesis()?) {
             (Some(head), Some(stored)) => {

@@ -12,6 +12,7 @@ use rocksdb::{Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOp
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::batch::put_in_key_order;
+use super::tuning::MemtableSpread;
 use crate::error::NodeError;
 
 const CF_BLOCKS: &str = "blocks";
@@ -111,7 +112,13 @@ fn block_hash_key(h: &Hash) -> Vec<u8> {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, NodeError> {
-        let (opts, cfs) = super::tuning::options(path, &ALL_CFS)?;
+        Store::open_spread(path, MemtableSpread::Random)
+    }
+
+    /// [`Store::open`] with this store's place in the memtable spread (a validator's
+    /// store: by its index in the validator set).
+    pub fn open_spread(path: &Path, spread: MemtableSpread) -> Result<Store, NodeError> {
+        let (opts, cfs) = super::tuning::options(path, &ALL_CFS, spread)?;
         Store::over(DB::open_cf_descriptors(&opts, path, cfs)?, true)
     }
 

@@ -22,3 +22,4 @@ mod tuning;
 
 pub use db::{Head, Store, TxLocation};
 pub use tree::{key_hash, StateProof, HEIGHT_KEY};
+pub use tuning::MemtableSpread;

@@ -4,9 +4,10 @@
 //! - all column families share one block cache and one memtable budget, so memory stays
 //!   bounded however many column families there are;
 //! - every column family has whole-key Bloom filters kept in the block cache;
-//! - each store's memtable sizes are spread at random within ±25% of the nominal ones
-//!   ([`memtable_spread`]), so validators that write the same blocks do not all flush at
-//!   the same moment;
+//! - each store's memtable sizes are spread within ±25% of the nominal ones
+//!   ([`MemtableSpread`]), so validators that write the same blocks do not all flush at
+//!   the same moment: a validator's by its place in the validator set, evenly (no two
+//!   validators share a factor), any other store's at random;
 //! - flushes and compactions run at the lowest CPU priority and, where the filesystem
 //!   supports it, write their SST files with direct I/O; a filesystem without direct I/O
 //!   (tmpfs before Linux 6.6, some network filesystems) keeps buffered writes, found by a
@@ -29,7 +30,39 @@ const MEMTABLE_BUDGET_BYTES: usize = 256 << 20;
 /// A column family's memtable before it is flushed (RocksDB's default), nominal.
 const MEMTABLE_BYTES: usize = 64 << 20;
 
-/// A factor within [0.75, 1.25) for this store's memtable sizes, from `draw`.
+/// Where a store's memtable sizes sit within [0.75, 1.25) of the nominal ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemtableSpread {
+    /// Drawn at random when the store opens (a store that is not a validator's).
+    Random,
+    /// The validator at `index` of a set of `of`: evenly spaced, so the validators'
+    /// first flushes fall an eighth of a fill apart or more (four validators) instead of
+    /// where random draws put them (for four, some two within that in all but 0.4% of
+    /// draws).
+    Slot { index: usize, of: usize },
+}
+
+impl MemtableSpread {
+    /// The factor for this store's memtable sizes, within [0.75, 1.25).
+    fn factor(self) -> f64 {
+        match self {
+            MemtableSpread::Slot { index, of } if index < of => {
+                0.75 + 0.5 * (index as f64 / of as f64)
+            }
+            _ => {
+                // A per-process random draw: the standard library seeds each
+                // `RandomState` from the operating system.
+                use std::hash::{BuildHasher, Hasher};
+                let draw = std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish() as u32;
+                memtable_spread(draw)
+            }
+        }
+    }
+}
+
+/// A factor within [0.75, 1.25) for a store's memtable sizes, from a random `draw`.
 ///
 /// Validators write the same blocks, so with equal memtable sizes they fill them at the
 /// same moment and flush together; where they share CPUs (a test machine, a consolidated
@@ -77,21 +110,14 @@ fn direct_io_supported(dir: &Path) -> bool {
 pub(super) fn options(
     path: &Path,
     column_families: &[&str],
+    spread: MemtableSpread,
 ) -> Result<(Options, Vec<ColumnFamilyDescriptor>), NodeError> {
     let mut opts = Options::default();
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
     opts.set_max_background_jobs(2);
-    // A per-process random draw: the standard library seeds each `RandomState` from the
-    // operating system.
-    let draw = {
-        use std::hash::{BuildHasher, Hasher};
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish() as u32
-    };
-    let spread = memtable_spread(draw);
-    let scaled = |bytes: usize| (bytes as f64 * spread) as usize;
+    let factor = spread.factor();
+    let scaled = |bytes: usize| (bytes as f64 * factor) as usize;
     opts.set_db_write_buffer_size(scaled(MEMTABLE_BUDGET_BYTES));
     // Flushes and compactions run at the lowest CPU priority (nice 19): they can
     // wait for an idle moment, blocks cannot. A flush turns a 64 MiB memtable into
@@ -138,6 +164,26 @@ mod tests {
             memtable_spread(1 << 30) < memtable_spread(1 << 31),
             "monotone"
         );
+    }
+
+    #[test]
+    fn validators_get_evenly_spaced_distinct_factors_and_others_stay_in_range() {
+        let four: Vec<f64> = (0..4)
+            .map(|index| MemtableSpread::Slot { index, of: 4 }.factor())
+            .collect();
+        assert_eq!(four, [0.75, 0.875, 1.0, 1.125]);
+        let seven: Vec<f64> = (0..7)
+            .map(|index| MemtableSpread::Slot { index, of: 7 }.factor())
+            .collect();
+        assert!(seven.windows(2).all(|w| w[1] - w[0] > 0.07), "{seven:?}");
+        // Out of range (a set that shrank under it) or not a validator: random, in range.
+        for s in [
+            MemtableSpread::Slot { index: 4, of: 4 },
+            MemtableSpread::Random,
+        ] {
+            let f = s.factor();
+            assert!((0.75..1.25).contains(&f), "{f}");
+        }
     }
 
     #[test]
