@@ -11,10 +11,10 @@
 //! - block time strictly increases: `time = max(wall clock, parent time + 1)`.
 
 use std::collections::HashSet;
-
-use hashlink::LinkedHashSet;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, RwLock};
+
+use hashlink::LinkedHashSet;
 
 use kuai_runtime::{execute_hashed_block, BlockContext, BlockOutcome};
 use kuai_types::certificate::CommitCertificate;

@@ -29,8 +29,8 @@ pub struct Metrics {
     pub synced_blocks: Counter<u64, AtomicU64>,
     /// Compact proposals assembled from this node's pools.
     pub compact_proposals: Counter<u64, AtomicU64>,
-    /// Candidate blocks asked for whole (a compact proposal named transactions this node
-    /// lacked).
+    /// Requests for a candidate block whole (a compact proposal named transactions this
+    /// node lacked): the proposer first, then other validators.
     pub candidate_fetches: Counter<u64, AtomicU64>,
     /// Seconds from one commit to the next.
     pub commit_interval: Histogram,

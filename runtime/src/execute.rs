@@ -222,7 +222,7 @@ fn apply_tx(
     block.write(keys::nonce(&stx.tx.signer), &(expected + 1));
     let mut scratch = Overlay::new(&*block);
     let events = tx::apply(&mut scratch, ctx, &stx.tx)?;
-    let diff = scratch.into_diff();
-    block.merge(diff);
+    let writes = scratch.into_writes();
+    block.merge(writes);
     Ok(events)
 }

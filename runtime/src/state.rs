@@ -77,6 +77,9 @@ impl StateRead for ReadCache<'_> {
     }
 }
 
+/// An overlay's buffered writes, unordered ([`Overlay::into_writes`]).
+pub struct Writes(HashMap<Vec<u8>, Option<Vec<u8>>>);
+
 /// Writes buffered over a reader; reads see the buffered writes first. Hashed, not
 /// ordered: a block's overlay holds tens of thousands of keys with long common prefixes,
 /// which every read and write compared in turn; the order is made once, at the end.
@@ -98,8 +101,16 @@ impl<'a> Overlay<'a> {
         self.writes.into_iter().collect()
     }
 
-    pub fn merge(&mut self, diff: StateDiff) {
-        self.writes.extend(diff);
+    /// The buffered writes, unordered, for [`Overlay::merge`] into the overlay below (a
+    /// transaction's scratch overlay into its block's): nothing is ordered until the
+    /// block's diff is made.
+    pub fn into_writes(self) -> Writes {
+        Writes(self.writes)
+    }
+
+    /// Applies an upper overlay's writes over this one's.
+    pub fn merge(&mut self, writes: Writes) {
+        self.writes.extend(writes.0);
     }
 
     pub fn put_raw(&mut self, key: Vec<u8>, value: Vec<u8>) {
@@ -203,8 +214,8 @@ mod tests {
             if i == 4 {
                 tx.delete(b"base".to_vec());
             }
-            let diff = tx.into_diff();
-            block.merge(diff);
+            let writes = tx.into_writes();
+            block.merge(writes);
         }
         assert_eq!(
             block.get(&[b'k', 3]).unwrap(),

@@ -81,8 +81,8 @@ impl CandidateFetches {
         }
     }
 
-    /// The block arrived (from whichever peer, or assembled after all).
-    pub fn arrived(&mut self, hash: &Hash) {
+    /// The fetch of `hash` ends: its block arrived (from whichever peer, or re-gossiped).
+    pub fn end(&mut self, hash: &Hash) {
         self.pending.remove(hash);
     }
 
@@ -161,7 +161,7 @@ mod tests {
         let (a, b) = (Hash::sha256(b"a"), Hash::sha256(b"b"));
         f.start(a, 5, v[0], &v, &v[1]);
         f.start(b, 6, v[0], &v, &v[1]);
-        f.arrived(&a);
+        f.end(&a);
         assert_eq!(f.unavailable(&a, &v[0]), None);
         f.prune(6);
         assert_eq!(f.len(), 1, "height 6 is not committed yet");

@@ -246,8 +246,8 @@ fn settle(
         let mut scratch = Overlay::new(&*st);
         match execute(&mut scratch, ctx, proposal.id, &proposal.action) {
             Ok(mut action_events) => {
-                let diff = scratch.into_diff();
-                st.merge(diff);
+                let writes = scratch.into_writes();
+                st.merge(writes);
                 proposal.status = ProposalStatus::Passed { height: ctx.height };
                 events.push(Event::ProposalPassed {
                     proposal_id: proposal.id,

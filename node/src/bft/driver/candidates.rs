@@ -90,6 +90,10 @@ impl Driver {
             }
             Err(why) => why,
         };
+        // The block came whole meanwhile, or its height committed: nothing to fetch.
+        if self.blocks.contains_key(&value) || !self.candidate_height_ok(height) {
+            return Ok(());
+        }
         match why {
             Unassembled::Lacking { missing, .. } => {
                 tracing::debug!(height, %value, missing, %proposer, "compact proposal lacks transactions; fetching the block")
@@ -111,14 +115,13 @@ impl Driver {
     /// A peer asked for a candidate whole lacks it (or could not be asked): the next
     /// validator is asked, while the block is still wanted (see [`crate::bft::fetches`]).
     pub(super) fn candidate_unavailable(&mut self, from: PublicKey, hash: Hash) {
+        // A fetch still pending is for a block not yet here of a height not yet
+        // committed: both end it ([`Driver::add_candidate`], `after_commit`).
         match self.fetches.unavailable(&hash, &from) {
-            Some((height, next))
-                if self.candidate_height_ok(height) && !self.blocks.contains_key(&hash) =>
-            {
+            Some((height, next)) => {
                 tracing::debug!(height, %hash, peer = %from, next = %next, "a peer lacks a candidate; asking the next validator");
                 self.fetch(next, height, hash);
             }
-            Some(_) => self.fetches.arrived(&hash),
             // Re-gossip of the stalled height, or the next round, goes on from here.
             None => {
                 tracing::debug!(%hash, peer = %from, "a peer asked for a candidate does not hold it")
@@ -163,7 +166,7 @@ impl Driver {
             }
         };
         self.chain.store().put_candidate(&value, &block)?;
-        self.fetches.arrived(&value);
+        self.fetches.end(&value);
         self.blocks.insert(value, block);
         self.tx_hashes.insert(value, tx_hashes);
         if let Some(h) = self.wanted.remove(&value) {
