@@ -29,6 +29,9 @@ pub struct Metrics {
     pub synced_blocks: Counter<u64, AtomicU64>,
     /// Compact proposals assembled from this node's pools.
     pub compact_proposals: Counter<u64, AtomicU64>,
+    /// Transactions of those proposals' blocks, taken from this node's pools (none
+    /// travelled with the proposal).
+    pub compact_proposal_txs: Counter<u64, AtomicU64>,
     /// Requests for a candidate block whole (a compact proposal named transactions this
     /// node lacked): the proposer first, then other validators.
     pub candidate_fetches: Counter<u64, AtomicU64>,
@@ -60,6 +63,7 @@ impl Metrics {
             sync_requests: Counter::default(),
             synced_blocks: Counter::default(),
             compact_proposals: Counter::default(),
+            compact_proposal_txs: Counter::default(),
             candidate_fetches: Counter::default(),
             commit_interval: Histogram::new([
                 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0,
@@ -131,6 +135,11 @@ impl Metrics {
             "compact_proposals",
             "Compact proposals whose blocks this node assembled from its own pools",
             m.compact_proposals.clone(),
+        );
+        registry.register(
+            "compact_proposal_txs",
+            "Transactions of compact proposals' blocks that this node took from its own pools",
+            m.compact_proposal_txs.clone(),
         );
         registry.register(
             "candidate_fetches",

@@ -146,12 +146,16 @@ async fn four_validators_survive_a_crash_and_catch_up() {
         clients[0].block(&r3.height.to_string()).await.unwrap().hash
     );
     // Proposals travelled compactly: each of the three that stayed up assembled blocks
-    // proposed by the others from its own pools.
+    // proposed by the others from its own pools, and blocks with transactions among
+    // them (an empty block assembles from nothing, so it alone would prove nothing).
+    let mut pooled_txs = 0;
     for c in &clients[..3] {
         let m = c.metrics().await.unwrap();
         let assembled = common::metric(&m, "kuai_compact_proposals_total").unwrap();
         assert!(assembled >= 1, "{m}");
+        pooled_txs += common::metric(&m, "kuai_compact_proposal_txs_total").unwrap();
     }
+    assert!(pooled_txs >= 1, "no compact proposal carried a transaction");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

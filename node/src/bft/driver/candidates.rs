@@ -86,6 +86,9 @@ impl Driver {
         let why = match result {
             Ok(a) => {
                 self.metrics.compact_proposals.inc();
+                self.metrics
+                    .compact_proposal_txs
+                    .inc_by(a.block.txs.len() as u64);
                 return self.add_candidate(value, a.block, Some(a.tx_hashes));
             }
             Err(why) => why,
