@@ -37,7 +37,16 @@ pub struct Metrics {
     pub candidate_fetches: Counter<u64, AtomicU64>,
     /// Seconds from one commit to the next.
     pub commit_interval: Histogram,
+    /// Seconds this node took to build each of its proposals.
+    pub block_build: Histogram,
+    /// Seconds this node took to re-execute and check each block proposed by another.
+    pub block_verify: Histogram,
+    /// Seconds each decided block took to write.
+    pub block_write: Histogram,
 }
+
+/// Buckets for the phases of a height, in seconds.
+const PHASE_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5];
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -68,6 +77,9 @@ impl Metrics {
             commit_interval: Histogram::new([
                 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0,
             ]),
+            block_build: Histogram::new(PHASE_BUCKETS),
+            block_verify: Histogram::new(PHASE_BUCKETS),
+            block_write: Histogram::new(PHASE_BUCKETS),
             registry: Registry::default(),
         };
         registry.register(
@@ -150,6 +162,21 @@ impl Metrics {
             "commit_interval_seconds",
             "Time between consecutive commits",
             m.commit_interval.clone(),
+        );
+        registry.register(
+            "block_build_seconds",
+            "Time to build a proposal: verify peers' gossip into the mempool, execute, update the state tree",
+            m.block_build.clone(),
+        );
+        registry.register(
+            "block_verify_seconds",
+            "Time to re-execute a block another validator proposed and check it against its header",
+            m.block_verify.clone(),
+        );
+        registry.register(
+            "block_write_seconds",
+            "Time to write a decided block with its certificate, receipts, indexes and state (one synced batch)",
+            m.block_write.clone(),
         );
         Metrics { registry, ..m }
     }

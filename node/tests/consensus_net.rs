@@ -149,13 +149,25 @@ async fn four_validators_survive_a_crash_and_catch_up() {
     // proposed by the others from its own pools, and blocks with transactions among
     // them (an empty block assembles from nothing, so it alone would prove nothing).
     let mut pooled_txs = 0;
+    // And the phases of each height were timed: every block each wrote, and the
+    // proposals they built and checked.
+    let (mut built, mut verified) = (0, 0);
     for c in &clients[..3] {
+        wait_height(c, r3.height, WAIT).await;
         let m = c.metrics().await.unwrap();
-        let assembled = common::metric(&m, "kuai_compact_proposals_total").unwrap();
-        assert!(assembled >= 1, "{m}");
-        pooled_txs += common::metric(&m, "kuai_compact_proposal_txs_total").unwrap();
+        let metric =
+            |name: &str| common::metric(&m, name).unwrap_or_else(|| panic!("{name}:\n{m}"));
+        assert!(metric("kuai_compact_proposals_total") >= 1, "{m}");
+        pooled_txs += metric("kuai_compact_proposal_txs_total");
+        assert!(metric("kuai_block_write_seconds_count") >= r3.height, "{m}");
+        built += metric("kuai_block_build_seconds_count");
+        verified += metric("kuai_block_verify_seconds_count");
     }
     assert!(pooled_txs >= 1, "no compact proposal carried a transaction");
+    assert!(
+        built >= 1 && verified >= 1,
+        "built {built}, verified {verified}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -422,8 +422,13 @@ impl Driver {
             self.clock.now_ms(),
             self.cfg.max_block_txs,
         );
+        let timer = self.metrics.block_build.clone();
         tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
             let result = chain.propose(now, max);
+            if result.is_ok() {
+                timer.observe(started.elapsed().as_secs_f64());
+            }
             let _ = tx.send(Internal::Built {
                 height,
                 round,
@@ -463,8 +468,13 @@ impl Driver {
                         self.clock.now_ms(),
                         self.tx_hashes.get(&value).cloned(),
                     );
+                    let timer = self.metrics.block_verify.clone();
                     tokio::task::spawn_blocking(move || {
+                        let started = Instant::now();
                         let result = chain.verify_hashed(block, hashes, now);
+                        if result.is_ok() {
+                            timer.observe(started.elapsed().as_secs_f64());
+                        }
                         let _ = tx.send(Internal::Verified {
                             height,
                             value,
@@ -515,13 +525,22 @@ impl Driver {
         };
         let txs = proposal.block.txs.len();
         let new_validators = proposal.outcome.new_validators.is_some();
-        self.chain
-            .commit_certified(proposal, Some(&d.certificate))?;
+        self.commit(proposal, &d.certificate)?;
         self.metrics.observe_commit(self.last_commit.elapsed(), txs);
         if new_validators {
             return self.restart_core();
         }
         self.after_commit()
+    }
+
+    /// Writes a decided block with its certificate, timed.
+    fn commit(&self, proposal: Proposal, certificate: &CommitCertificate) -> Result<(), NodeError> {
+        let started = Instant::now();
+        self.chain.commit_certified(proposal, Some(certificate))?;
+        self.metrics
+            .block_write
+            .observe(started.elapsed().as_secs_f64());
+        Ok(())
     }
 
     /// Forgets the finished height's candidates and paces the next proposal.
@@ -697,7 +716,7 @@ impl Driver {
                 }
                 Err(e) => return Err(e),
             };
-            self.chain.commit_certified(proposal, Some(&cert))?;
+            self.commit(proposal, &cert)?;
             applied += 1;
         }
         if applied > 0 {
