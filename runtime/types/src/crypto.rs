@@ -158,13 +158,55 @@ impl PublicKey {
 /// One item of a batch check: key, domain, message, signature.
 pub type BatchItem<'a> = (PublicKey, SignDomain, &'a [u8], Signature);
 
-/// True when every item verifies, checked as one batch.
+/// The fewest signatures a thread checks as its own batch: a batch's cost per signature
+/// grows as it shrinks (about 10.8 µs at 1,024, 12.5 µs at 256, 19 µs at 64 here), so
+/// a batch is split over cores only where each part stays this large.
+const MIN_BATCH_PER_THREAD: usize = 512;
+
+/// How many threads check a batch of `n`: one per core, as far as each gets
+/// [`MIN_BATCH_PER_THREAD`] signatures.
+fn batch_threads(n: usize) -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
+    (n / MIN_BATCH_PER_THREAD).clamp(1, cores)
+}
+
+/// True when every item verifies. A large batch is split into one part per core (see
+/// [`batch_threads`]), each checked as a batch of its own on its own thread: a block's
+/// signatures are checked while the validator's other cores would otherwise wait. Under
+/// ZIP-215 a batch accepts exactly the signatures that verify singly, so a split changes
+/// no verdict, only the time to it.
+fn batch_ok(items: &[BatchItem<'_>]) -> bool {
+    batch_ok_over(items, batch_threads(items.len()))
+}
+
+/// [`batch_ok`] over `threads` parts.
+fn batch_ok_over(items: &[BatchItem<'_>], threads: usize) -> bool {
+    if threads <= 1 || items.len() < 2 {
+        return one_batch_ok(items);
+    }
+    let part = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let others: Vec<_> = items
+            .chunks(part)
+            .skip(1)
+            .map(|chunk| scope.spawn(move || one_batch_ok(chunk)))
+            .collect();
+        let first = one_batch_ok(&items[..part]);
+        // A part whose thread failed counts as failed: the callers then check singly.
+        others
+            .into_iter()
+            .fold(first, |ok, other| other.join().unwrap_or(false) && ok)
+    })
+}
+
+/// True when every item verifies, checked as one batch on this thread.
 ///
 /// The batch equation weighs each signature by a random 128-bit coefficient, which an
 /// attacker must not predict. They come from ChaCha20 seeded from the OS once per batch:
 /// drawing each from `OsRng` cost a `getrandom` system call per signature, about 1% of a
 /// loaded validator's CPU.
-fn batch_ok(items: &[BatchItem<'_>]) -> bool {
+fn one_batch_ok(items: &[BatchItem<'_>]) -> bool {
     let mut batch = ed25519_zebra::batch::Verifier::new();
     let msgs: Vec<Vec<u8>> = items.iter().map(|(_, d, m, _)| d.message(m)).collect();
     for ((pk, _, _, sig), msg) in items.iter().zip(&msgs) {
@@ -303,6 +345,51 @@ mod tests {
         verify_batch(&items).unwrap();
         items[5].3 .0[0] ^= 1;
         assert_eq!(verify_batch(&items).unwrap_err().0, 5);
+    }
+
+    #[test]
+    fn a_batch_split_over_threads_finds_a_bad_signature_in_any_part() {
+        let keys: Vec<Keypair> = (0..4).map(|i| Keypair::from_seed(&i.to_string())).collect();
+        let msgs: Vec<Vec<u8>> = (0..9u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        let mut items: Vec<BatchItem<'_>> = msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let k = &keys[i % keys.len()];
+                (
+                    k.public(),
+                    SignDomain::Transaction,
+                    m.as_slice(),
+                    k.sign(SignDomain::Transaction, m),
+                )
+            })
+            .collect();
+        for threads in 1..=4 {
+            assert!(batch_ok_over(&items, threads), "{threads} threads");
+        }
+        // A bad signature in the first part, in a middle part, and in the last.
+        for bad in [0, 4, 8] {
+            items[bad].3 .0[1] ^= 1;
+            for threads in 1..=4 {
+                assert!(
+                    !batch_ok_over(&items, threads),
+                    "item {bad}, {threads} threads"
+                );
+            }
+            let verdicts = verify_each(&items);
+            assert_eq!(verdicts.iter().filter(|ok| !**ok).count(), 1);
+            assert!(!verdicts[bad]);
+            items[bad].3 .0[1] ^= 1;
+        }
+    }
+
+    #[test]
+    fn only_large_batches_are_split() {
+        assert_eq!(batch_threads(0), 1);
+        assert_eq!(batch_threads(MIN_BATCH_PER_THREAD * 2 - 1), 1);
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        assert_eq!(batch_threads(MIN_BATCH_PER_THREAD * 2), cores.min(2));
+        assert_eq!(batch_threads(usize::MAX), cores);
     }
 
     /// Encodings of the small-order points of edwards25519, canonical and not (the
