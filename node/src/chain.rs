@@ -71,28 +71,6 @@ pub struct Chain {
     peers_hold: Mutex<LinkedHashSet<Hash>>,
 }
 
-/// The most gossiped transactions [`Chain::verify_ahead`] verifies in one batch.
-const AHEAD_BATCH: usize = 1024;
-
-/// Each transaction's signature verdict, checked as one batch.
-fn signatures_verify<'a>(txs: impl Iterator<Item = &'a SignedTransaction>) -> Vec<bool> {
-    let txs: Vec<&SignedTransaction> = txs.collect();
-    let msgs: Vec<Vec<u8>> = txs.iter().map(|t| t.signing_bytes()).collect();
-    let items: Vec<_> = txs
-        .iter()
-        .zip(&msgs)
-        .map(|(t, m)| {
-            (
-                t.tx.signer,
-                kuai_types::crypto::SignDomain::Transaction,
-                m.as_slice(),
-                t.signature,
-            )
-        })
-        .collect();
-    kuai_types::crypto::verify_each(&items)
-}
-
 /// The most transactions one admission batch verifies.
 const MAX_ADMISSION_BATCH: usize = 4096;
 /// The most ids [`Chain::peers_hold`] remembers (committed ones leave at once).
@@ -410,7 +388,23 @@ impl Chain {
             (pool.room(), pool.capacity())
         };
         let fits = txs.len().min(room);
-        let ok = signatures_verify(txs[..fits].iter());
+        let msgs: Vec<Vec<u8>> = txs[..fits]
+            .iter()
+            .map(SignedTransaction::signing_bytes)
+            .collect();
+        let items: Vec<_> = txs
+            .iter()
+            .zip(&msgs)
+            .map(|(t, m)| {
+                (
+                    t.tx.signer,
+                    kuai_types::crypto::SignDomain::Transaction,
+                    m.as_slice(),
+                    t.signature,
+                )
+            })
+            .collect();
+        let ok = kuai_types::crypto::verify_each(&items);
         let mut pool = self.pool();
         let results: Vec<_> = txs
             .into_iter()
@@ -436,53 +430,6 @@ impl Chain {
             self.admitted.notify_one();
         }
         results
-    }
-
-    /// Verifies, in batches of [`AHEAD_BATCH`], the transactions `proposer` gossiped that
-    /// are not yet verified, and marks them verified in the gossip pool (see
-    /// [`crate::gossip_pool`]): a validator calls this while it waits for that proposer's
-    /// block, so the block's validation skips those signatures (at most `max`; stops
-    /// between batches once `stop` says so). A bad signature drops its transaction and
-    /// distrusts the peer, as when gossip is admitted. Returns how many verified. Blocks.
-    pub fn verify_ahead(&self, proposer: &PublicKey, max: usize, stop: &dyn Fn() -> bool) -> usize {
-        let mut verified = 0;
-        while verified < max && !stop() {
-            let held = self
-                .gossip_pool()
-                .unverified_from(proposer, AHEAD_BATCH.min(max - verified));
-            if held.is_empty() {
-                break;
-            }
-            let ok = signatures_verify(held.iter().map(|(_, t)| t));
-            let (good, bad): (Vec<_>, Vec<_>) = held
-                .iter()
-                .map(|(h, _)| *h)
-                .zip(ok)
-                .partition(|(_, ok)| *ok);
-            verified += good.len();
-            let mut pool = self.gossip_pool();
-            pool.mark_verified(good.into_iter().map(|(h, _)| h));
-            if !bad.is_empty() {
-                let bad: Vec<Hash> = bad.into_iter().map(|(h, _)| h).collect();
-                pool.remove(&bad);
-                drop(pool);
-                if self.distrusted().insert(*proposer) {
-                    tracing::warn!(
-                        peer = %proposer,
-                        "a peer gossiped a transaction with a bad signature; \
-                         its gossip is verified on arrival from now on"
-                    );
-                }
-                break;
-            }
-        }
-        verified
-    }
-
-    /// Whether a gossiped transaction's signature verified ahead of its block (see
-    /// [`Chain::verify_ahead`]).
-    pub fn verified_ahead(&self, hash: &Hash) -> bool {
-        self.gossip_pool().is_verified(hash)
     }
 
     fn context(&self, head: &Head, time_ms: u64, proposer: kuai_types::PublicKey) -> BlockContext {
@@ -581,14 +528,13 @@ impl Chain {
             return Err(bad("transactions root mismatch".into()));
         }
         let ctx = self.context(&head, h.time_ms, h.proposer);
-        // Transactions this node admitted were verified on admission, and gossip it
-        // verified ahead is marked so; only the others are checked (in one batch) during
-        // execution.
+        // Transactions this node admitted were verified on admission; only the others are
+        // checked (in one batch) during execution.
         let verified: HashSet<Hash> = {
-            let (pool, gossip) = (self.pool(), self.gossip_pool());
+            let pool = self.pool();
             hashes
                 .iter()
-                .filter(|h| pool.contains(h) || gossip.is_verified(h))
+                .filter(|h| pool.contains(h))
                 .copied()
                 .collect()
         };

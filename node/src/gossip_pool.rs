@@ -21,12 +21,7 @@
 //! - bounded: at most `capacity` transactions; when full the oldest is dropped (gossip is
 //!   best effort: the node a client submitted to keeps the transaction and proposes it);
 //! - a transaction already held is not added twice; [`GossipPool::take`] hands out the
-//!   oldest first;
-//! - a held transaction may be marked verified ([`GossipPool::mark_verified`], after its
-//!   signature verified): while a validator waits for the next proposer's block it checks
-//!   that proposer's gossip ahead ([`crate::chain::Chain::verify_ahead`]), and the block's
-//!   validation then skips those signatures. A mark is kept under the transaction's id,
-//!   which hashes its signature too, so it covers exactly the bytes that verified.
+//!   oldest first.
 
 use hashlink::LinkedHashMap;
 use kuai_types::{Hash, PublicKey, SignedTransaction};
@@ -35,8 +30,6 @@ pub struct GossipPool {
     capacity: usize,
     /// By id: the sending peer and the transaction.
     txs: LinkedHashMap<Hash, (PublicKey, SignedTransaction)>,
-    /// Ids of held transactions whose signatures verified.
-    verified: std::collections::HashSet<Hash>,
 }
 
 impl GossipPool {
@@ -44,7 +37,6 @@ impl GossipPool {
         GossipPool {
             capacity: capacity.max(1),
             txs: LinkedHashMap::new(),
-            verified: Default::default(),
         }
     }
 
@@ -64,9 +56,7 @@ impl GossipPool {
                 continue;
             }
             if self.txs.len() >= self.capacity {
-                if let Some((dropped, _)) = self.txs.pop_front() {
-                    self.verified.remove(&dropped);
-                }
+                self.txs.pop_front();
             }
             self.txs.insert(hash, (from, stx));
             added += 1;
@@ -84,10 +74,7 @@ impl GossipPool {
         let mut out = Vec::with_capacity(max.min(self.txs.len()));
         while out.len() < max {
             match self.txs.pop_front() {
-                Some((hash, held)) => {
-                    self.verified.remove(&hash);
-                    out.push(held)
-                }
+                Some((_, held)) => out.push(held),
                 None => break,
             }
         }
@@ -101,33 +88,7 @@ impl GossipPool {
         }
         for h in hashes {
             self.txs.remove(h);
-            self.verified.remove(h);
         }
-    }
-
-    /// Up to `max` held transactions from `peer` not yet verified, oldest first, with
-    /// their ids (copies: they are verified outside the pool's lock).
-    pub fn unverified_from(&self, peer: &PublicKey, max: usize) -> Vec<(Hash, SignedTransaction)> {
-        self.txs
-            .iter()
-            .filter(|(h, (from, _))| from == peer && !self.verified.contains(*h))
-            .take(max)
-            .map(|(h, (_, stx))| (*h, stx.clone()))
-            .collect()
-    }
-
-    /// Marks held transactions verified (ids no longer held are ignored).
-    pub fn mark_verified(&mut self, hashes: impl IntoIterator<Item = Hash>) {
-        for h in hashes {
-            if self.txs.contains_key(&h) {
-                self.verified.insert(h);
-            }
-        }
-    }
-
-    /// Whether a held transaction's signature verified.
-    pub fn is_verified(&self, hash: &Hash) -> bool {
-        self.verified.contains(hash)
     }
 }
 
@@ -169,47 +130,6 @@ mod tests {
         assert_eq!(pool.take(10), vec![(b, tx(3).1)]);
         assert!(pool.is_empty());
         assert!(pool.take(5).is_empty());
-    }
-
-    #[test]
-    fn verified_marks_cover_held_transactions_only_and_leave_with_them() {
-        let mut pool = GossipPool::new(3);
-        let (a, b) = (peer("a"), peer("b"));
-        pool.add(a, vec![tx(0), tx(1)]);
-        pool.add(b, vec![tx(2)]);
-        let from_a: Vec<Hash> = pool
-            .unverified_from(&a, 10)
-            .into_iter()
-            .map(|(h, _)| h)
-            .collect();
-        assert_eq!(from_a, vec![tx(0).0, tx(1).0], "a's only, oldest first");
-        assert_eq!(pool.unverified_from(&a, 1).len(), 1);
-        pool.mark_verified([tx(0).0, tx(5).0]);
-        assert!(pool.is_verified(&tx(0).0));
-        assert!(!pool.is_verified(&tx(5).0), "not held, not marked");
-        assert!(!pool.is_verified(&tx(1).0));
-        let rest: Vec<Hash> = pool
-            .unverified_from(&a, 10)
-            .into_iter()
-            .map(|(h, _)| h)
-            .collect();
-        assert_eq!(
-            rest,
-            vec![tx(1).0],
-            "a verified one is not handed out again"
-        );
-        // Leaving the pool (dropped as the oldest, taken, removed) drops the mark.
-        pool.add(b, vec![tx(3)]);
-        assert!(pool.get(&tx(0).0).is_none());
-        assert!(!pool.is_verified(&tx(0).0));
-        pool.mark_verified([tx(1).0, tx(2).0]);
-        pool.take(1);
-        assert!(!pool.is_verified(&tx(1).0));
-        pool.remove(&[tx(2).0]);
-        assert!(!pool.is_verified(&tx(2).0));
-        // Held again later, it is unverified again.
-        pool.add(a, vec![tx(2)]);
-        assert!(!pool.is_verified(&tx(2).0));
     }
 
     #[test]

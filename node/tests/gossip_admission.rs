@@ -3,8 +3,7 @@
 //! stale ones are dropped on arrival; building a block verifies them in one batch, drops
 //! forged ones and distrusts their sender (whose gossip is then verified on arrival);
 //! validating a block that carries them verifies them in execution and the commit forgets
-//! them; the next proposer's gossip may be verified ahead of its block, which then skips
-//! those signatures.
+//! them.
 
 use kuai_types::{Keypair, SignedTransaction};
 
@@ -167,70 +166,4 @@ fn what_a_build_left_out_waits_again_only_after_an_arrival() {
         2,
         "a build that found work leaves the count alone"
     );
-}
-
-#[test]
-fn the_next_proposers_gossip_is_verified_ahead_and_a_forgery_distrusts_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (proposer, validator, key) = two_chains(tmp.path(), "kuai-gossip");
-    let cdo = key("police-cdo");
-    let next = key("validator").public();
-    let other = Keypair::from_seed("another validator").public();
-    let (t0, t1) = (tx(&proposer, &cdo, 0), tx(&proposer, &cdo, 1));
-    let elsewhere = tx(&proposer, &key("civil-app"), 0);
-    validator.defer_gossiped(next, vec![t0.clone(), t1.clone()]);
-    validator.defer_gossiped(other, vec![elsewhere.clone()]);
-
-    assert_eq!(
-        validator.verify_ahead(&next, 100, &|| true),
-        0,
-        "stopped before it began"
-    );
-    assert_eq!(
-        validator.verify_ahead(&next, 1, &|| false),
-        1,
-        "at most max"
-    );
-    assert!(validator.verified_ahead(&t0.hash()), "oldest first");
-    assert!(!validator.verified_ahead(&t1.hash()));
-    assert_eq!(
-        validator.verify_ahead(&next, 100, &|| false),
-        1,
-        "only what is left"
-    );
-    assert_eq!(validator.verify_ahead(&next, 100, &|| false), 0);
-    assert!(validator.verified_ahead(&t1.hash()));
-    assert!(
-        !validator.verified_ahead(&elsewhere.hash()),
-        "another peer's gossip waits"
-    );
-    assert_eq!(validator.mempool_len(), 0, "marked, not admitted");
-    assert!(validator.pending(&t0.hash()).is_none(), "nor served");
-
-    // The proposer's block carries them: it validates, and the commit forgets them.
-    proposer.submit(t0.clone()).unwrap();
-    proposer.submit(t1.clone()).unwrap();
-    let proposal = proposer.propose(now_ms(), 100).unwrap();
-    let block = proposal.block.clone();
-    proposer.commit(proposal).unwrap();
-    let checked = validator.verify(block.clone(), now_ms()).unwrap();
-    validator.commit(checked).unwrap();
-    assert!(!validator.verified_ahead(&t0.hash()));
-    assert_eq!(
-        validator.pending_len(),
-        1,
-        "only the other peer's gossip waits"
-    );
-
-    // A forgery among the next proposer's gossip is dropped, never marked, and the
-    // proposer is distrusted: its later gossip is verified and admitted on arrival.
-    let mut forged = tx(&proposer, &cdo, 2);
-    forged.signature = tx(&proposer, &key("civil-app"), 2).signature;
-    validator.defer_gossiped(next, vec![forged.clone()]);
-    assert_eq!(validator.verify_ahead(&next, 100, &|| false), 0);
-    assert!(!validator.verified_ahead(&forged.hash()));
-    assert_eq!(validator.pending_len(), 1, "the forgery was dropped");
-    let t2 = tx(&proposer, &cdo, 2);
-    validator.defer_gossiped(next, vec![t2.clone()]);
-    assert!(validator.pending(&t2.hash()).is_some(), "admitted at once");
 }

@@ -17,7 +17,6 @@ use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
-use super::ahead::VerifyAhead;
 use super::compact::{self, Assembled, GossipInFlight};
 use super::fetches::CandidateFetches;
 use super::sync_pacer::{self, SyncPacer};
@@ -109,8 +108,6 @@ struct Driver {
     undecided: Option<Decision>,
     last_commit: Instant,
     sync: SyncPacer,
-    /// Verifies the next proposer's gossip ahead of its block ([`super::ahead`]).
-    ahead: VerifyAhead,
 }
 
 /// Starts the engine: restores the core from the safety record and the WAL, then runs.
@@ -151,7 +148,6 @@ pub fn start(
         .map(|p| super::safety_file::SafetyFile::open(p, chain.chain_id(), &key.public()))
         .transpose()?;
     let (internal, internal_rx) = mpsc::unbounded_channel();
-    let ahead = VerifyAhead::start(&chain, cfg.max_block_txs)?;
     let mut d = Driver {
         chain,
         key,
@@ -177,7 +173,6 @@ pub fn start(
         undecided: None,
         last_commit: Instant::now(),
         sync: SyncPacer::default(),
-        ahead,
     };
     // The candidates this node stored before a restart: it may have voted for them, and
     // its re-gossiped proposals must carry them.
@@ -467,7 +462,6 @@ impl Driver {
         match self.blocks.get(&value).cloned() {
             Some(block) => {
                 if self.verifying.insert(value) {
-                    self.ahead.validating(height);
                     let (chain, tx, now, hashes) = (
                         self.chain.clone(),
                         self.internal.clone(),
@@ -564,20 +558,9 @@ impl Driver {
         self.seen.clear();
         self.undecided = None;
         if self.core.height() < next {
-            self.restart_core()?;
+            return self.restart_core();
         }
-        self.verify_ahead();
         Ok(())
-    }
-
-    /// While this node waits for another validator's block, has that validator's
-    /// gossip verified ([`super::ahead`]).
-    fn verify_ahead(&self) {
-        let height = self.core.height();
-        let proposer = self.core.validators().proposer(height, 0);
-        if proposer != self.key.public() {
-            self.ahead.request(proposer, height);
-        }
     }
 
     /// Starts a fresh core at the height after the head (after a sync, or a validator-set

@@ -22,7 +22,6 @@
 //! carries the post-state root), so the pipeline is propose → validate → commit per height;
 //! execution of a block overlaps with the network rounds of the same height only.
 
-mod ahead;
 pub mod compact;
 mod driver;
 pub mod fetches;
