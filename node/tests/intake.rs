@@ -123,4 +123,17 @@ async fn queued_transactions_are_verified_in_a_batch_and_refusals_remembered() {
     assert!(intake.queued(&many[0].hash()).is_none());
     let fits = intake.queue(with_ids(&many[..98])).unwrap();
     assert!(fits.iter().all(Result::is_ok));
+    // The worker takes them on: each ends admitted or refused. (Waiting for it also
+    // keeps the worker from reading the store while the test process exits, which
+    // RocksDB answers with an abort.)
+    let last = many[97].hash();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while !intake.is_empty()
+            || (chain.pending(&last).is_none() && intake.refusal(&last).is_none())
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the worker took the batch on within 30 s");
 }
