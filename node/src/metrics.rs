@@ -48,6 +48,17 @@ pub struct Metrics {
 /// Buckets for the phases of a height, in seconds.
 const PHASE_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5];
 
+/// Runs `phase`, recording its time in `histogram` when it succeeds (a failed build,
+/// check or write says nothing about how long one takes).
+pub fn timed<T, E>(histogram: &Histogram, phase: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let started = std::time::Instant::now();
+    let result = phase();
+    if result.is_ok() {
+        histogram.observe(started.elapsed().as_secs_f64());
+    }
+    result
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::chain::{Chain, Proposal};
 use crate::clock::Clock;
 use crate::error::NodeError;
-use crate::metrics::Metrics;
+use crate::metrics::{timed, Metrics};
 use crate::p2p::{Gossip, NetEvent, NetworkHandle};
 
 use super::compact::{self, Assembled, GossipInFlight};
@@ -424,11 +424,7 @@ impl Driver {
         );
         let timer = self.metrics.block_build.clone();
         tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let result = chain.propose(now, max);
-            if result.is_ok() {
-                timer.observe(started.elapsed().as_secs_f64());
-            }
+            let result = timed(&timer, || chain.propose(now, max));
             let _ = tx.send(Internal::Built {
                 height,
                 round,
@@ -470,11 +466,7 @@ impl Driver {
                     );
                     let timer = self.metrics.block_verify.clone();
                     tokio::task::spawn_blocking(move || {
-                        let started = Instant::now();
-                        let result = chain.verify_hashed(block, hashes, now);
-                        if result.is_ok() {
-                            timer.observe(started.elapsed().as_secs_f64());
-                        }
+                        let result = timed(&timer, || chain.verify_hashed(block, hashes, now));
                         let _ = tx.send(Internal::Verified {
                             height,
                             value,
@@ -500,7 +492,9 @@ impl Driver {
                 // Certified by 2f+1 precommits: the local clock is no reason to refuse it.
                 Some(block) => {
                     let hashes = self.tx_hashes.get(&d.value).cloned();
-                    match self.chain.verify_hashed(block, hashes, CERTIFIED) {
+                    match timed(&self.metrics.block_verify, || {
+                        self.chain.verify_hashed(block, hashes, CERTIFIED)
+                    }) {
                         Ok(p) => p,
                         Err(NodeError::BadBlock { reason, .. }) => {
                             // 2f+1 committed this hash, so the body held here is not
@@ -535,11 +529,9 @@ impl Driver {
 
     /// Writes a decided block with its certificate, timed.
     fn commit(&self, proposal: Proposal, certificate: &CommitCertificate) -> Result<(), NodeError> {
-        let started = Instant::now();
-        self.chain.commit_certified(proposal, Some(certificate))?;
-        self.metrics
-            .block_write
-            .observe(started.elapsed().as_secs_f64());
+        timed(&self.metrics.block_write, || {
+            self.chain.commit_certified(proposal, Some(certificate))
+        })?;
         Ok(())
     }
 
