@@ -8,6 +8,8 @@
 //! department's conditional entry (about 200-400 bytes each). Signer `i` always talks to
 //! node `i mod n`, so each signer's nonces arrive in order. Commit times are observed by
 //! polling the first node's new blocks every 2 ms; latency is submit-to-observed-commit.
+//! Each node's `/metrics` is read just before the load starts and after the last commit,
+//! so the report also says what the run cost the nodes (see `bench_cost`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,6 +27,8 @@ use kuai_client::types::Event;
 use kuai_client::types::{Hash, SignedTransaction};
 use kuai_client::{keyfile, Client, EncodedTx, Keypair, ListQuery, TxBuilder};
 use serde::Serialize;
+
+use crate::bench_cost::{self, Cost, Sample};
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -76,6 +80,18 @@ pub struct Report {
     /// Resident memory of each node, in MiB, after the run.
     pub rss_mb: Vec<f64>,
     pub avg_tx_bytes: usize,
+    /// What the run cost the nodes (CPU per transaction, cores, phases of a height).
+    #[serde(flatten)]
+    pub cost: Cost,
+}
+
+/// Every node's figures from its `/metrics` (a node that does not answer gives none).
+async fn samples(nodes: &[Client]) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        out.push(Sample::parse(&n.metrics().await.unwrap_or_default()));
+    }
+    out
 }
 
 struct Plan {
@@ -369,6 +385,7 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let per_node_rate = args.rate as f64 / nodes.len() as f64;
+    let before = samples(&nodes).await;
     let t0 = Instant::now();
     let mut senders = Vec::new();
     for (i, (client, txs)) in nodes.iter().cloned().zip(plan.per_node).enumerate() {
@@ -425,17 +442,12 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
     let secs = last_commit.duration_since(t0).as_secs_f64().max(1e-3);
-    let mut rss_mb = Vec::new();
-    for n in &nodes {
-        let m = n.metrics().await.unwrap_or_default();
-        let rss = m
-            .lines()
-            .find(|l| l.starts_with("kuai_resident_memory_bytes "))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0);
-        rss_mb.push((rss / 1_048_576.0 * 10.0).round() / 10.0);
-    }
+    let after = samples(&nodes).await;
+    let cost = bench_cost::cost(&before, &after, latencies.len(), t0.elapsed().as_secs_f64());
+    let rss_mb = after
+        .iter()
+        .map(|s| (s.rss_bytes.unwrap_or(0.0) / 1_048_576.0 * 10.0).round() / 10.0)
+        .collect();
     let round = |v: f64| (v * 10.0).round() / 10.0;
     Ok(Report {
         offered: plan.total,
@@ -447,5 +459,6 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
         max_ms: round(latencies.last().copied().unwrap_or(0.0)),
         rss_mb,
         avg_tx_bytes: plan.avg_bytes,
+        cost,
     })
 }

@@ -272,6 +272,16 @@ async fn dispatch(cli: Cli) -> Result<i32> {
                     "offered {} accepted {} committed {} ({} bytes/tx)\ncommitted {:.1} tx/s; submit-to-commit p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\nnode RSS (MiB): {:?}",
                     report.offered, report.accepted, report.committed, report.avg_tx_bytes, report.committed_tps, report.p50_ms, report.p99_ms, report.max_ms, report.rss_mb
                 );
+                let c = &report.cost;
+                let shown = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v}"));
+                out!(
+                    "node CPU: {} µs per committed transaction (all nodes); cores per node: {}\nmean per block (ms): build {}, verify {}, write {}",
+                    shown(c.cpu_us_per_tx),
+                    c.cpu_cores.iter().map(|v| shown(*v)).collect::<Vec<_>>().join(", "),
+                    shown(c.phases.build_ms),
+                    shown(c.phases.verify_ms),
+                    shown(c.phases.write_ms)
+                );
             }
             Ok(0)
         }

@@ -14,6 +14,7 @@ macro_rules! out {
 mod audit;
 mod bench;
 mod bench_contract;
+mod bench_cost;
 mod cli;
 mod commands;
 mod contract_cmd;
