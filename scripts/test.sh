@@ -2,7 +2,7 @@
 # Sets up the machine and runs every check and test: formatting, clippy (warnings are
 # errors), the policy contracts' reproducible build, the whole workspace's tests (unit,
 # property, simulation, multi-process, CLI), the explorer's end-to-end tests in headless
-# Chromium, API robustness, and the fault campaign in quick mode.
+# Chromium, API robustness, the performance harness and the fault campaign in quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,6 +18,9 @@ cargo test --workspace --locked
 node tests/e2e/run.mjs
 # API robustness: generated requests from the OpenAPI document; no 5xx, no crash.
 bash scripts/api-fuzz.sh
+# The performance harness in quick mode: fresh consortia of 4 and 7 validators under a
+# light load, everything committed and the nodes' costs reported (docs/BENCHMARKS.md).
+bash scripts/bench.sh --quick
 # Fault injection, quick mode: namespaces, kill -9, partitions, loss, clock skew, disk
 # full, an old data dir, fuzzing smoke runs, backup and restore (docs/RELIABILITY.md).
 bash scripts/faults.sh
