@@ -17,6 +17,8 @@
 # met when every offered transaction committed and the tail is at most 1 s (the p99 bound).
 # Each row also shows the nodes' CPU time per committed transaction and the mean time of
 # each phase of a height, from their /metrics (docs/BENCHMARKS.md says how to read them).
+# Before and after the scenarios, `kuai-node calibrate` measures how fast the machine
+# checks signatures at that moment, so runs at different hours can be compared.
 #
 # --quick runs every scenario for 5 s at a low rate (100, 1,000 and 500 tx/s): a check
 # that the harness works (tests/CI), not a measurement; there only "all committed" and
@@ -64,6 +66,17 @@ trap 'exit 2' INT TERM
 # A number compared with awk (bash has no floating point): le A B, ge A B.
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# The machine's speed now (ed25519 checks per second on one core), before and after.
+calib_secs=1; [ "$quick" = 1 ] && calib_secs=0.2
+calibrate() {
+  local c
+  c="$("$NODE_BIN" calibrate --secs "$calib_secs")" || { echo "bench: kuai-node calibrate failed" >&2; exit 2; }
+  printf 'machine %s: ed25519 verifications per second on one core: %s single, %s in batches of %s\n' \
+    "$1" "$(jq .single_per_s <<<"$c")" "$(jq .batch_per_s <<<"$c")" "$(jq .batch_size <<<"$c")"
+  [ -z "$out" ] || jq -c --arg when "$1" '{calibration: $when, rates: .}' <<<"$c" >>"$out"
+}
+calibrate before
 
 missed=0
 printf '%-10s %3s %7s %6s | %9s %9s %9s %9s %7s %9s | %s\n' \
@@ -133,4 +146,5 @@ else
   run throughput 4 10000 60 300 1000 1024
   run seven 7 5000 30 - - -
 fi
+calibrate after
 exit "$missed"

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod bft;
+pub mod calibrate;
 pub mod chain;
 pub mod clock;
 pub mod combiner;

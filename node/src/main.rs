@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -73,6 +73,13 @@ enum Cmd {
     Run {
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Measure how fast this machine checks ed25519 signatures now, on one core (single
+    /// and in batches), and print it as JSON: the yardstick for benchmark figures.
+    Calibrate {
+        /// Seconds to spend on each kind (0.1 to 60).
+        #[arg(long, default_value_t = 1.0)]
+        secs: f64,
     },
     /// Write a consistent copy of a node's store into DIR, while it runs or not.
     Backup {
@@ -197,6 +204,14 @@ async fn main() -> Result<()> {
             )?;
             println!("kuai-node: API on http://{}", running.api_addr);
             running.wait().await?;
+            Ok(())
+        }
+        Cmd::Calibrate { secs } => {
+            if !(0.1..=60.0).contains(&secs) {
+                bail!("--secs must be between 0.1 and 60, not {secs}");
+            }
+            let rates = kuai_node::calibrate::signature_rates(Duration::from_secs_f64(secs))?;
+            println!("{}", serde_json::to_string(&rates)?);
             Ok(())
         }
         Cmd::Backup { config, out } => backup::backup(&config, &out),
