@@ -196,10 +196,11 @@ impl Chain {
         &self,
         txs: Vec<(Hash, SignedTransaction)>,
     ) -> Vec<Result<(Hash, SignedTransaction), AdmitError>> {
+        let committed = kuai_runtime::ReadCache::new(&self.store);
         let checked: Vec<_> = txs
             .into_iter()
             .map(|(h, t)| {
-                kuai_runtime::check_envelope_verified(&self.store, &self.genesis.chain_id, &t)
+                kuai_runtime::check_envelope_verified(&committed, &self.genesis.chain_id, &t)
                     .map(|()| (h, t))
                     .map_err(AdmitError::Invalid)
             })
@@ -405,13 +406,17 @@ impl Chain {
             })
             .collect();
         let ok = kuai_types::crypto::verify_each(&items);
+        // The batch's signers' nonces are read from the store once each, not twice per
+        // transaction. A block committed meanwhile can make one stale: the mempool drops
+        // such a transaction when it reaps, and execution refuses it, as before.
+        let committed = kuai_runtime::ReadCache::new(&self.store);
         let mut pool = self.pool();
         let results: Vec<_> = txs
             .into_iter()
             .zip(ok.into_iter().map(Some).chain(std::iter::repeat(None)))
             .map(|(stx, verified)| match verified {
                 None => Err(AdmitError::Full(capacity)),
-                Some(true) => pool.admit_verified(&self.store, &self.genesis.chain_id, stx),
+                Some(true) => pool.admit_verified(&committed, &self.genesis.chain_id, stx),
                 Some(false) => Err(AdmitError::Invalid(
                     kuai_runtime::RuntimeError::BadSignature {
                         signer: stx.tx.signer.to_hex(),

@@ -39,4 +39,4 @@ pub use execute::{
     block_events_hash, check_envelope, check_envelope_verified, execute_block,
     execute_hashed_block, BlockContext, BlockOutcome,
 };
-pub use state::{MemState, Overlay, StateDiff, StateRead};
+pub use state::{MemState, Overlay, ReadCache, StateDiff, StateRead};
