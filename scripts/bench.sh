@@ -7,10 +7,12 @@
 # scripts/local-net.sh from a generated genesis), loads every node with `kuai bench` and
 # prints what it measured beside the goal it is checked against:
 #
-#   latency     4 validators, 100 tx/s for 30 s:     p50 <= 20 ms
-#   throughput  4 validators, 10,000 tx/s for 60 s:  all committed, at >= the rate (below),
+#   latency     4 validators, 100 tx/s for 30 s:     all committed at the rate (below),
+#               p50 <= 20 ms
+#   throughput  4 validators, 10,000 tx/s for 60 s:  all committed at the rate (below),
 #               p50 <= 300 ms, p99 <= 1 s, RSS <= 1 GiB per validator
-#   seven       7 validators, 5,000 tx/s for 30 s:   all committed, at >= the rate (below)
+#   seven       7 validators, 60,000 at once (`--rate 0`, as fast as they are accepted):
+#               all committed at >= 5,000 tx/s (the goal sets no latency bound there)
 #
 # "At the rate": `kuai bench` divides what committed by the time to the last commit, so a
 # chain that keeps up at R tx/s for S seconds shows R * S / (S + tail); the goal counts as
@@ -20,7 +22,7 @@
 # Before and after the scenarios, `kuai-node calibrate` measures how fast the machine
 # checks signatures at that moment, so runs at different hours can be compared.
 #
-# --quick runs every scenario for 5 s at a low rate (100, 1,000 and 500 tx/s): a check
+# --quick runs each scenario small (100 and 1,000 tx/s for 5 s, 20,000 at once): a check
 # that the harness works (tests/CI), not a measurement; there only "all committed" and
 # the nodes' CPU figure are required. --out FILE appends one JSON line per scenario. Exit status: 0 when every
 # goal (in --quick: every scenario) is met, 1 when one is missed, 2 when the harness
@@ -82,10 +84,10 @@ missed=0
 printf '%-10s %3s %7s %6s | %9s %9s %9s %9s %7s %9s | %s\n' \
   scenario val rate secs committed "tx/s" "p50 ms" "p99 ms" "RSS MiB" "µs CPU/tx" "verdict"
 
-# run NAME VALIDATORS RATE SECS P50_MAX P99_MAX RSS_MAX: one scenario (a bound of "-" is
-# not checked).
+# run NAME VALIDATORS RATE SECS MIN_TPS P50_MAX P99_MAX RSS_MAX: one scenario (RATE 0:
+# as fast as accepted; a bound of "-" is not checked).
 run() {
-  local name="$1" n="$2" rate="$3" secs="$4" p50_max="$5" p99_max="$6" rss_max="$7"
+  local name="$1" n="$2" rate="$3" secs="$4" min_tps="$5" p50_max="$6" p99_max="$7" rss_max="$8"
   [ -z "$only" ] || [ "$only" = "$name" ] || return 0
   current="$work/$name"
   "$NODE_BIN" testnet --validators "$n" --chain-id "kuai-bench-$name" \
@@ -112,9 +114,7 @@ run() {
   [ "$committed" = "$offered" ] || why+=("committed $committed of $offered")
   [ "$cpu" != - ] || why+=("no CPU figure from the nodes' /metrics")
   if [ "$quick" = 0 ]; then
-    # At the rate: the tail after the sending ended is at most 1 s.
-    ge "$tps" "$(awk -v r="$rate" -v s="$secs" 'BEGIN { print r * s / (s + 1) }')" \
-      || why+=("tx/s below $rate")
+    [ "$min_tps" = - ] || ge "$tps" "$min_tps" || why+=("tx/s below $min_tps")
     [ "$p50_max" = - ] || le "$p50" "$p50_max" || why+=("p50 over $p50_max ms")
     [ "$p99_max" = - ] || le "$p99" "$p99_max" || why+=("p99 over $p99_max ms")
     [ "$rss_max" = - ] || le "$rss" "$rss_max" || why+=("RSS over $rss_max MiB")
@@ -137,14 +137,16 @@ run() {
   fi
 }
 
+# At the rate: R * S / (S + 1), as above.
+at_rate() { awk -v r="$1" -v s="$2" 'BEGIN { printf "%.1f", r * s / (s + 1) }'; }
 if [ "$quick" = 1 ]; then
-  run latency 4 100 5 - - -
-  run throughput 4 1000 5 - - -
-  run seven 7 500 5 - - -
+  run latency 4 100 5 - - - -
+  run throughput 4 1000 5 - - - -
+  run seven 7 0 1 - - - -
 else
-  run latency 4 100 30 20 - -
-  run throughput 4 10000 60 300 1000 1024
-  run seven 7 5000 30 - - -
+  run latency 4 100 30 "$(at_rate 100 30)" 20 - -
+  run throughput 4 10000 60 "$(at_rate 10000 60)" 300 1000 1024
+  run seven 7 0 3 5000 - - -
 fi
 calibrate after
 exit "$missed"
