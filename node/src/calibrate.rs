@@ -1,8 +1,8 @@
 //! How fast this machine checks signatures right now, on one core: ed25519 verifications
 //! one at a time and in batches of [`BATCH`], the two figures the consensus benchmark's
 //! budget rests on (`kuai-node calibrate`, printed beside every `scripts/bench.sh` run).
-//! On a shared machine the same build's throughput varies by a third from hour to hour;
-//! a figure taken next to each run tells a slower machine from slower code.
+//! On a shared machine the same build's CPU per transaction varied by up to half from
+//! hour to hour; a figure taken next to each run tells a slower machine from slower code.
 //!
 //! Rules:
 //! - only valid signatures are checked, and a check counts only when it passes, so a

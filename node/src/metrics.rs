@@ -253,12 +253,24 @@ fn parse_cpu_seconds(stat: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
-    /// Uses at least 120 ms of CPU time (not sleep: sleeping uses none), a dozen ticks.
-    fn burn_cpu() {
-        let started = std::time::Instant::now();
+    /// Works until the process's CPU time (as read here) is at least `above` + 0.05 s, a
+    /// few ticks; by CPU time, not wall time, so a busy machine only makes it take longer.
+    /// Panics if that does not happen within 20 s of wall time (the time is not read).
+    fn burn_cpu_past(above: f64) -> f64 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
         let mut x = 0u64;
-        while started.elapsed() < Duration::from_millis(120) {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        loop {
+            let now = cpu_seconds().expect("/proc/self/stat on Linux");
+            if now >= above + 0.05 {
+                return now;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "CPU time stuck at {now} s"
+            );
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
         }
     }
 
@@ -279,14 +291,13 @@ mod tests {
     #[test]
     fn this_process_cpu_time_is_read_and_grows_with_work() {
         let before = cpu_seconds().expect("/proc/self/stat on Linux");
-        burn_cpu();
-        let after = cpu_seconds().expect("/proc/self/stat on Linux");
-        assert!(after >= before + 0.05, "{before} -> {after}");
+        let after = burn_cpu_past(before);
+        assert!(after > before, "{before} -> {after}");
     }
 
     #[test]
     fn the_process_figures_are_in_the_rendered_text() {
-        burn_cpu();
+        burn_cpu_past(0.0);
         let m = Metrics::new();
         let text = m.render();
         let value = |name: &str| -> f64 {
