@@ -8,7 +8,9 @@
 //! (small-order and non-canonical points, non-canonical scalars).
 //!
 //! Every signed message is `domain tag || message`, and every message kind's
-//! encoding starts with the chain id; see [`SignDomain`].
+//! encoding starts with the chain id; see [`SignDomain`]. A single check decodes its key
+//! once per process (a bounded cache of decoded keys; a batch decodes each of its keys
+//! once).
 
 use ed25519_zebra::{SigningKey, VerificationKey, VerificationKeyBytes};
 use rand_chacha::ChaCha20Rng;
@@ -146,13 +148,41 @@ impl PublicKey {
         msg: &[u8],
         sig: &Signature,
     ) -> Result<(), TypesError> {
-        let vk = VerificationKey::try_from(self.0).map_err(|_| TypesError::BadPublicKey)?;
+        let vk = decoded_key(self)?;
         let sig = ed25519_zebra::Signature::from_bytes(&sig.0);
         vk.verify(&sig, &domain.message(msg))
             .map_err(|_| TypesError::BadSignature {
                 signer: self.to_hex(),
             })
     }
+}
+
+/// The most decoded keys [`decoded_key`] keeps; when full it starts over.
+const DECODED_KEYS_MAX: usize = 4_096;
+
+/// Decoded verification keys by their bytes. A node checks the same few keys again and
+/// again (its validators' votes and proposals, its members' requests), and decoding a
+/// key (decompressing its curve point) was about a fifth of a single check. A decoded
+/// key is a pure function of its bytes, so the cache cannot change a verdict; keys that
+/// do not decode are not kept. Bounded: a flood of fresh keys costs at most
+/// [`DECODED_KEYS_MAX`] entries (the map's hasher is seeded per process, so chosen keys
+/// cannot collide). Batches decode their keys themselves, once per key per batch.
+static DECODED_KEYS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<[u8; 32], VerificationKey>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn decoded_key(pk: &PublicKey) -> Result<VerificationKey, TypesError> {
+    let lock = || DECODED_KEYS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(vk) = lock().get(&pk.0) {
+        return Ok(*vk);
+    }
+    let vk = VerificationKey::try_from(pk.0).map_err(|_| TypesError::BadPublicKey)?;
+    let mut keys = lock();
+    if keys.len() >= DECODED_KEYS_MAX {
+        keys.clear();
+    }
+    keys.insert(pk.0, vk);
+    Ok(vk)
 }
 
 /// One item of a batch check: key, domain, message, signature.
@@ -473,6 +503,34 @@ mod tests {
         assert!(VerificationKey::try_from(bad).is_err());
         let sig = k.sign(SignDomain::Transaction, b"m");
         assert_eq!(single_and_batch(PublicKey(bad), sig, b"m"), (false, false));
+    }
+
+    #[test]
+    fn decoded_keys_are_kept_bounded_and_never_for_a_key_that_does_not_decode() {
+        let k = Keypair::from_seed("cache");
+        let sig = k.sign(SignDomain::Vote, b"v");
+        // The first check decodes and keeps the key; the second uses the kept one.
+        for _ in 0..2 {
+            assert!(k.public().verify(SignDomain::Vote, b"v", &sig).is_ok());
+            assert!(k.public().verify(SignDomain::Vote, b"w", &sig).is_err());
+            assert!(DECODED_KEYS.lock().unwrap().contains_key(&k.public().0));
+        }
+        let mut bad = [0u8; 32];
+        bad[0] = 2; // y = 2 is not on the curve
+        for _ in 0..2 {
+            assert!(matches!(
+                PublicKey(bad).verify(SignDomain::Vote, b"v", &sig),
+                Err(TypesError::BadPublicKey)
+            ));
+        }
+        assert!(!DECODED_KEYS.lock().unwrap().contains_key(&bad));
+        // Past the bound the cache starts over instead of growing.
+        for i in 0..=DECODED_KEYS_MAX as u64 {
+            let mut secret = [7u8; 32];
+            secret[..8].copy_from_slice(&i.to_le_bytes());
+            decoded_key(&Keypair::from_secret(secret).public()).unwrap();
+            assert!(DECODED_KEYS.lock().unwrap().len() <= DECODED_KEYS_MAX);
+        }
     }
 
     #[test]
