@@ -162,7 +162,7 @@ const DECODED_KEYS_MAX: usize = 4_096;
 
 /// Decoded verification keys by their bytes. A node checks the same few keys again and
 /// again (its validators' votes and proposals, its members' requests), and decoding a
-/// key (decompressing its curve point) was about a fifth of a single check. A decoded
+/// key (decompressing its curve point) was about an eighth of a single check. A decoded
 /// key is a pure function of its bytes, so the cache cannot change a verdict; keys that
 /// do not decode are not kept. Bounded: a flood of fresh keys costs at most
 /// [`DECODED_KEYS_MAX`] entries (the map's hasher is seeded per process, so chosen keys
