@@ -201,7 +201,7 @@ impl Chain {
             .into_iter()
             .map(|(h, t)| {
                 kuai_runtime::check_envelope_verified(&committed, &self.genesis.chain_id, &t)
-                    .map(|()| (h, t))
+                    .map(|_next| (h, t))
                     .map_err(AdmitError::Invalid)
             })
             .collect();
@@ -406,7 +406,7 @@ impl Chain {
             })
             .collect();
         let ok = kuai_types::crypto::verify_each(&items);
-        // The batch's signers' nonces are read from the store once each, not twice per
+        // The batch's signers' nonces are read from the store once each, not once per
         // transaction. A block committed meanwhile can make one stale: the mempool drops
         // such a transaction when it reaps, and execution refuses it, as before.
         let committed = kuai_runtime::ReadCache::new(&self.store);

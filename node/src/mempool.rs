@@ -19,9 +19,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use kuai_runtime::{
-    check_envelope, check_envelope_verified, keys, Overlay, RuntimeError, StateRead,
-};
+use kuai_runtime::{check_envelope, check_envelope_verified, next_nonce, RuntimeError, StateRead};
 use kuai_types::{Hash, PublicKey, SignedTransaction};
 use thiserror::Error;
 
@@ -51,12 +49,6 @@ pub struct Mempool {
     pending_nonces: HashSet<(PublicKey, u64)>,
     /// The head's block time as of the last [`Mempool::expire`].
     now_ms: u64,
-}
-
-fn next_nonce(state: &dyn StateRead, signer: &PublicKey) -> Result<u64, RuntimeError> {
-    Ok(Overlay::new(state)
-        .read::<u64>(&keys::nonce(signer))?
-        .unwrap_or(0))
 }
 
 impl Mempool {
@@ -138,12 +130,12 @@ impl Mempool {
         if self.txs.len() >= self.capacity {
             return Err(AdmitError::Full(self.capacity));
         }
-        if signature_verified {
-            check_envelope_verified(state, chain_id, &stx).map_err(AdmitError::Invalid)?;
+        let expected = if signature_verified {
+            check_envelope_verified(state, chain_id, &stx)
         } else {
-            check_envelope(state, chain_id, &stx).map_err(AdmitError::Invalid)?;
+            check_envelope(state, chain_id, &stx)
         }
-        let expected = next_nonce(state, &signer).map_err(AdmitError::Invalid)?;
+        .map_err(AdmitError::Invalid)?;
         if stx.tx.nonce > expected.saturating_add(MAX_NONCE_AHEAD) {
             return Err(AdmitError::NonceTooFarAhead {
                 expected,
@@ -243,7 +235,7 @@ impl Mempool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kuai_runtime::MemState;
+    use kuai_runtime::{keys, MemState};
     use kuai_types::payload::RejectShareRequest;
     use kuai_types::{codec, Keypair, Payload, Transaction};
 

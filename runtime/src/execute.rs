@@ -44,12 +44,13 @@ pub fn block_events_hash(events: &[Event]) -> Hash {
 
 /// Checks what can be checked of a transaction without executing it, against the
 /// committed state: chain id, signature, and that its nonce is not already used.
-/// The mempool admits only what passes; execution checks everything again.
+/// Returns the signer's next nonce in `state` (read for the check; callers need not read
+/// it again). The mempool admits only what passes; execution checks everything again.
 pub fn check_envelope(
     state: &dyn StateRead,
     chain_id: &str,
     stx: &SignedTransaction,
-) -> Result<(), RuntimeError> {
+) -> Result<u64, RuntimeError> {
     stx.verify_signature()
         .map_err(|_| RuntimeError::BadSignature {
             signer: stx.tx.signer.to_hex(),
@@ -63,16 +64,16 @@ pub fn check_envelope_verified(
     state: &dyn StateRead,
     chain_id: &str,
     stx: &SignedTransaction,
-) -> Result<(), RuntimeError> {
+) -> Result<u64, RuntimeError> {
     check_chain(chain_id, stx)?;
-    let next = next_nonce(&Overlay::new(state), &stx.tx.signer)?;
+    let next = next_nonce(state, &stx.tx.signer)?;
     if stx.tx.nonce < next {
         return Err(RuntimeError::NonceReplayed {
             expected: next,
             found: stx.tx.nonce,
         });
     }
-    Ok(())
+    Ok(next)
 }
 
 fn check_chain(chain_id: &str, stx: &SignedTransaction) -> Result<(), RuntimeError> {
@@ -85,8 +86,11 @@ fn check_chain(chain_id: &str, stx: &SignedTransaction) -> Result<(), RuntimeErr
     Ok(())
 }
 
-fn next_nonce(state: &Overlay<'_>, signer: &PublicKey) -> Result<u64, RuntimeError> {
-    Ok(state.read::<u64>(&keys::nonce(signer))?.unwrap_or(0))
+/// The nonce `signer`'s next transaction must carry in `state` (0 for a new signer).
+pub fn next_nonce(state: &dyn StateRead, signer: &PublicKey) -> Result<u64, RuntimeError> {
+    Ok(Overlay::new(state)
+        .read::<u64>(&keys::nonce(signer))?
+        .unwrap_or(0))
 }
 
 /// Executes `txs` in order on top of `state`. The header's state root is the caller's

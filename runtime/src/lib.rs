@@ -37,6 +37,6 @@ pub use commitment::state_root;
 pub use error::RuntimeError;
 pub use execute::{
     block_events_hash, check_envelope, check_envelope_verified, execute_block,
-    execute_hashed_block, BlockContext, BlockOutcome,
+    execute_hashed_block, next_nonce, BlockContext, BlockOutcome,
 };
 pub use state::{MemState, Overlay, ReadCache, StateDiff, StateRead};
