@@ -28,7 +28,7 @@ use kuai_client::types::{Hash, SignedTransaction};
 use kuai_client::{keyfile, Client, EncodedTx, Keypair, ListQuery, TxBuilder};
 use serde::Serialize;
 
-use crate::bench_cost::{self, Cost, Sample};
+use crate::bench_cost::{self, round1, Cost, Sample};
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -446,17 +446,16 @@ pub async fn run(nodes: Vec<Client>, args: &BenchArgs) -> Result<Report> {
     let cost = bench_cost::cost(&before, &after, latencies.len(), t0.elapsed().as_secs_f64());
     let rss_mb = after
         .iter()
-        .map(|s| (s.rss_bytes.unwrap_or(0.0) / 1_048_576.0 * 10.0).round() / 10.0)
+        .map(|s| round1(s.rss_bytes.unwrap_or(0.0) / 1_048_576.0))
         .collect();
-    let round = |v: f64| (v * 10.0).round() / 10.0;
     Ok(Report {
         offered: plan.total,
         accepted,
         committed: latencies.len(),
-        committed_tps: round(latencies.len() as f64 / secs),
-        p50_ms: round(percentile(&latencies, 0.50)),
-        p99_ms: round(percentile(&latencies, 0.99)),
-        max_ms: round(latencies.last().copied().unwrap_or(0.0)),
+        committed_tps: round1(latencies.len() as f64 / secs),
+        p50_ms: round1(percentile(&latencies, 0.50)),
+        p99_ms: round1(percentile(&latencies, 0.99)),
+        max_ms: round1(latencies.last().copied().unwrap_or(0.0)),
         rss_mb,
         avg_tx_bytes: plan.avg_bytes,
         cost,

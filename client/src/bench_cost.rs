@@ -70,7 +70,8 @@ pub struct Cost {
     pub phases: PhaseMeans,
 }
 
-fn round1(v: f64) -> f64 {
+/// One decimal, as the report gives its figures.
+pub fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 

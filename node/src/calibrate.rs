@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use kuai_types::crypto::{verify_batch, BatchItem, Keypair, SignDomain, Signature};
+use kuai_types::crypto::{verify_batch, BatchItem, Keypair, SignDomain};
 use serde::Serialize;
 
 use crate::error::NodeError;
@@ -47,24 +47,13 @@ pub fn signature_rates(min_time: Duration) -> Result<SignatureRates, NodeError> 
             m
         })
         .collect();
-    let signed: Vec<(usize, Signature)> = messages
+    let items: Vec<BatchItem<'_>> = messages
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let k = i % SIGNERS;
-            (k, keys[k].sign(SignDomain::Transaction, m))
-        })
-        .collect();
-    let items: Vec<BatchItem<'_>> = signed
-        .iter()
-        .zip(&messages)
-        .map(|((k, sig), m)| {
-            (
-                keys[*k].public(),
-                SignDomain::Transaction,
-                m.as_slice(),
-                *sig,
-            )
+            let k = &keys[i % SIGNERS];
+            let sig = k.sign(SignDomain::Transaction, m);
+            (k.public(), SignDomain::Transaction, m.as_slice(), sig)
         })
         .collect();
 

@@ -5,12 +5,17 @@ mod common;
 
 use std::process::Command;
 
+/// `kuai-node calibrate --secs SECS`.
+fn calibrate(secs: &str) -> std::process::Output {
+    Command::new(&*common::BIN)
+        .args(["calibrate", "--secs", secs])
+        .output()
+        .expect("run kuai-node calibrate")
+}
+
 #[test]
 fn calibrate_prints_both_rates_and_refuses_a_time_out_of_range() {
-    let out = Command::new(&*common::BIN)
-        .args(["calibrate", "--secs", "0.1"])
-        .output()
-        .expect("run kuai-node calibrate");
+    let out = calibrate("0.1");
     assert!(
         out.status.success(),
         "{}",
@@ -24,10 +29,7 @@ fn calibrate_prints_both_rates_and_refuses_a_time_out_of_range() {
     }
 
     for bad in ["0", "61", "NaN"] {
-        let out = Command::new(&*common::BIN)
-            .args(["calibrate", "--secs", bad])
-            .output()
-            .expect("run kuai-node calibrate");
+        let out = calibrate(bad);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "--secs {bad} accepted");
         assert!(
