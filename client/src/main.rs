@@ -21,8 +21,27 @@ mod contract_cmd;
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() {
+/// Checks the CPU before anything else runs (see `kuai_types::cpu`), then runs the
+/// command on a multi-threaded tokio runtime.
+fn main() {
+    if let Err(e) = kuai_types::cpu::check_build_features() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            std::process::exit(2);
+        }
+    };
+    runtime.block_on(run())
+}
+
+async fn run() {
     let cli = cli::Cli::parse();
     match commands::run(cli).await {
         Ok(code) => std::process::exit(code),

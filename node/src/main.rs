@@ -143,8 +143,19 @@ fn template(path: Option<PathBuf>) -> Result<String> {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// Checks the CPU before anything else runs (a build's instruction-set extensions on a
+/// CPU without them would die with "Illegal instruction"), then runs the command on a
+/// multi-threaded tokio runtime.
+fn main() -> Result<()> {
+    kuai_types::cpu::check_build_features()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run())
+}
+
+async fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Init {

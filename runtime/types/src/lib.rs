@@ -19,6 +19,7 @@ pub mod api;
 pub mod block;
 pub mod certificate;
 pub mod codec;
+pub mod cpu;
 pub mod crypto;
 pub mod error;
 pub mod gateway;
