@@ -31,8 +31,8 @@ macro_rules! features {
     };
 }
 
-/// The x86-64 extensions up to x86-64-v3 (AVX2, BMI, FMA) and the ones RocksDB's CRC32C
-/// and the signature code use.
+/// The x86-64 extensions of the levels x86-64-v2 to v4 (SSE4.2 and POPCNT; AVX2, BMI and
+/// FMA; AVX-512) and PCLMULQDQ, which RocksDB's CRC32C uses.
 #[cfg(target_arch = "x86_64")]
 fn features() -> Vec<Feature> {
     features!(
