@@ -38,6 +38,6 @@ pub enum TypesError {
     CertificateUnknownSigner { height: u64, signer: String },
     #[error("commit certificate for height {height} holds two votes of validator {signer}")]
     CertificateDuplicateSigner { height: u64, signer: String },
-    #[error("this CPU lacks instruction-set extensions this build was compiled for: {missing} (build from source on this machine, or run on a CPU that has them)")]
+    #[error("this CPU lacks instruction-set extensions this build was compiled for: {missing} (run on a CPU that has them, or build with a lower `target-cpu` in .cargo/config.toml)")]
     CpuFeatures { missing: String },
 }
