@@ -24,21 +24,21 @@ use clap::Parser;
 /// Checks the CPU before anything else runs (see `kuai_types::cpu`), then runs the
 /// command on a multi-threaded tokio runtime.
 fn main() {
-    if let Err(e) = kuai_types::cpu::check_build_features() {
-        eprintln!("error: {e}");
-        std::process::exit(2);
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
+    let runtime = kuai_types::cpu::check_build_features()
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("starting the async runtime: {e}"))
+        });
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
         Err(e) => {
-            eprintln!("error: starting the async runtime: {e}");
+            eprintln!("error: {e}");
             std::process::exit(2);
         }
-    };
-    runtime.block_on(run())
+    }
 }
 
 async fn run() {
