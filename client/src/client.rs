@@ -494,6 +494,15 @@ impl Client {
         crate::stream::events(&self.base, filter, from)
     }
 
+    /// Every block head this node commits from now on, one per height, in order, as it
+    /// commits (`GET /v1/heads`); reconnects and resumes after a dropped connection.
+    pub fn heads(
+        &self,
+    ) -> impl futures::Stream<Item = Result<kuai_types::api::HeadEvent, ClientError>> + Send + 'static
+    {
+        crate::stream::heads(&self.base)
+    }
+
     /// Events concerning an organization, newest first unless `order=oldest` is among
     /// the query's filters (also `from`, `to`: ms or `YYYY-MM-DD`).
     pub async fn organization_history(

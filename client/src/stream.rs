@@ -1,4 +1,6 @@
-//! The event stream (`GET /v1/events`, server-sent events), with reconnection.
+//! The node's server-sent-event streams, with reconnection: events (`GET /v1/events`)
+//! and committed heads (`GET /v1/heads`, [`Client::heads`](crate::Client::heads), the same
+//! rules with the height as the id).
 //!
 //! [`Client::events`](crate::Client::events) yields each event once, in ledger order:
 //! after a dropped connection it reconnects with `Last-Event-ID` set to the last id it
@@ -12,7 +14,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use kuai_types::api::EventRecord;
+use kuai_types::api::{EventRecord, HeadEvent};
 
 use crate::error::ClientError;
 
@@ -101,7 +103,8 @@ impl SseParser {
     }
 }
 
-struct State {
+/// A reconnecting reader of one server-sent-event stream whose messages are `T`s.
+struct State<T> {
     http: reqwest::Client,
     url: String,
     query: Vec<(String, String)>,
@@ -109,12 +112,32 @@ struct State {
     last_id: Option<String>,
     conn: Option<Bytes>,
     parser: SseParser,
-    pending: VecDeque<EventRecord>,
+    pending: VecDeque<T>,
     failures: u32,
     done: bool,
 }
 
-impl State {
+impl<T: serde::de::DeserializeOwned> State<T> {
+    fn new(
+        http: reqwest::Client,
+        url: String,
+        query: Vec<(String, String)>,
+        from: Option<String>,
+    ) -> Self {
+        State {
+            http,
+            url,
+            query,
+            from,
+            last_id: None,
+            conn: None,
+            parser: SseParser::default(),
+            pending: VecDeque::new(),
+            failures: 0,
+            done: false,
+        }
+    }
+
     async fn connect(&mut self) -> Result<Bytes, ClientError> {
         let mut q = self.query.clone();
         let mut req = self.http.get(&self.url);
@@ -144,7 +167,7 @@ impl State {
     }
 
     /// The next item of the stream, or `None` when it has ended.
-    async fn next(&mut self) -> Option<Result<EventRecord, ClientError>> {
+    async fn next(&mut self) -> Option<Result<T, ClientError>> {
         loop {
             if let Some(e) = self.pending.pop_front() {
                 return Some(Ok(e));
@@ -174,7 +197,7 @@ impl State {
             match conn.next().await {
                 Some(Ok(bytes)) => {
                     for (id, data) in self.parser.feed(&bytes) {
-                        let rec: EventRecord = match serde_json::from_str(&data) {
+                        let rec: T = match serde_json::from_str(&data) {
                             Ok(r) => r,
                             Err(e) => {
                                 self.done = true;
@@ -184,7 +207,11 @@ impl State {
                                 }));
                             }
                         };
-                        self.last_id = Some(id.unwrap_or_else(|| rec.id.clone()));
+                        // Both streams name every message; one without an id leaves the
+                        // resume point where it was.
+                        if id.is_some() {
+                            self.last_id = id;
+                        }
                         self.failures = 0;
                         self.pending.push_back(rec);
                     }
@@ -196,32 +223,23 @@ impl State {
     }
 }
 
-/// The stream behind [`crate::Client::events`].
-pub(crate) fn events(
-    base: &str,
-    filter: &EventFilter,
-    from: Option<String>,
-) -> impl Stream<Item = Result<StreamedEvent, ClientError>> + Send + 'static {
-    let url = format!("{base}/v1/events");
-    // No overall timeout: the stream is long-lived; keep-alives arrive every 10 s, so a
-    // silent connection for 30 s is dead.
-    let http = reqwest::Client::builder()
+/// An HTTP client for a long-lived stream: no overall timeout; keep-alives arrive every
+/// 10 s, so a connection silent for 30 s is dead.
+fn stream_http() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .read_timeout(Duration::from_secs(30))
-        .build();
-    let state = match http {
-        Ok(http) => Ok(State {
-            http,
-            url,
-            query: filter.pairs(),
-            from,
-            last_id: None,
-            conn: None,
-            parser: SseParser::default(),
-            pending: VecDeque::new(),
-            failures: 0,
-            done: false,
-        }),
+        .build()
+}
+
+/// The items of a [`State`] as a stream.
+fn items<T: serde::de::DeserializeOwned + Send + 'static>(
+    url: String,
+    query: Vec<(String, String)>,
+    from: Option<String>,
+) -> impl Stream<Item = Result<T, ClientError>> + Send + 'static {
+    let state = match stream_http() {
+        Ok(http) => Ok(State::new(http, url, query, from)),
         Err(e) => Err(ClientError::Connect { url, source: e }),
     };
     futures::stream::unfold(Some(state), |state| async move {
@@ -230,6 +248,24 @@ pub(crate) fn events(
             Ok(mut s) => s.next().await.map(|item| (item, Some(Ok(s)))),
         }
     })
+}
+
+/// The stream behind [`crate::Client::events`].
+pub(crate) fn events(
+    base: &str,
+    filter: &EventFilter,
+    from: Option<String>,
+) -> impl Stream<Item = Result<StreamedEvent, ClientError>> + Send + 'static {
+    items(format!("{base}/v1/events"), filter.pairs(), from)
+}
+
+/// The stream behind [`crate::Client::heads`]: every committed head after the node's
+/// head at connection, one per height, in order; after a dropped connection it resumes
+/// after the last head it yielded (`Last-Event-ID`).
+pub(crate) fn heads(
+    base: &str,
+) -> impl Stream<Item = Result<HeadEvent, ClientError>> + Send + 'static {
+    items(format!("{base}/v1/heads"), Vec::new(), None)
 }
 
 #[cfg(test)]

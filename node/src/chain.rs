@@ -69,6 +69,8 @@ pub struct Chain {
     /// Ids of transactions every peer should hold already (see [`Chain::peers_hold`]),
     /// oldest first, at most [`PEERS_HOLD_CAPACITY`].
     peers_hold: Mutex<LinkedHashSet<Hash>>,
+    /// The head after each commit, for those who follow commits ([`Chain::follow_heads`]).
+    heads: tokio::sync::watch::Sender<Head>,
 }
 
 /// The most transactions one admission batch verifies.
@@ -121,6 +123,7 @@ impl Chain {
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
             gossiped: Mutex::new(GossipPool::new(mempool_capacity)),
             distrusted: Mutex::new(HashSet::new()),
+            heads: tokio::sync::watch::Sender::new(head.clone()),
             head: RwLock::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
             mempool_ttl_ms: std::sync::atomic::AtomicU64::new(0),
@@ -174,6 +177,13 @@ impl Chain {
             .read()
             .map(|h| h.clone())
             .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The head as it changes: the receiver sees the latest head after each commit (a
+    /// follower that falls behind sees only the newest; the blocks in between are in the
+    /// store).
+    pub fn follow_heads(&self) -> tokio::sync::watch::Receiver<Head> {
+        self.heads.subscribe()
     }
 
     fn pool(&self) -> MutexGuard<'_, Mempool> {
@@ -606,6 +616,7 @@ impl Chain {
             }
         }
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
+        self.heads.send_replace(head.clone());
         let rejected = p
             .outcome
             .receipts

@@ -12,6 +12,7 @@ pub(crate) mod events;
 mod explorer;
 mod gateway;
 mod governance;
+mod heads;
 mod history;
 mod ledger;
 mod openapi;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/admin/backup", post(admin::backup))
         .route("/status", get(ledger::status))
+        .route("/heads", get(heads::stream))
         .route("/tx", post(ledger::submit_tx))
         .route(
             "/txs",

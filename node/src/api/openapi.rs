@@ -4,13 +4,15 @@ use utoipa::OpenApi;
 
 use super::gateway;
 use super::search;
-use super::{batch, contracts, events, governance, history, ledger, oversight, records, subjects};
+use super::{
+    batch, contracts, events, governance, heads, history, ledger, oversight, records, subjects,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kuai node API", description = "Permissioned ledger for government data sharing: status, transactions, blocks and the records of the data-sharing policy."),
     paths(
-        ledger::status, ledger::submit_tx, batch::submit_txs, batch::block_tx_ids, ledger::get_tx, ledger::list_blocks, ledger::get_block, ledger::get_account,
+        ledger::status, heads::stream, ledger::submit_tx, batch::submit_txs, batch::block_tx_ids, ledger::get_tx, ledger::list_blocks, ledger::get_block, ledger::get_account,
         records::organizations, records::organization, records::catalog, records::catalog_entry,
         records::share_requests, records::share_request, records::grants, records::grant,
         records::access_events, records::access_event,

@@ -43,6 +43,18 @@ pub struct Status {
     pub version: String,
 }
 
+/// A committed block's head, as `GET /v1/heads` streams it (one server-sent event per
+/// height, in order; the event id is the height).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HeadEvent {
+    pub height: u64,
+    /// The block's hash.
+    pub hash: Hash,
+    /// The state root after the block.
+    pub state_root: Hash,
+    pub time_ms: u64,
+}
+
 /// `POST /v1/tx` body: the canonical encoding of a `SignedTransaction`, in hex.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct SubmitTx {
