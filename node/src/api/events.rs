@@ -586,6 +586,25 @@ fn read_chunk(
     Ok((out, h))
 }
 
+/// Runs a stream's store read on the blocking pool; a failure is logged and ends the
+/// stream (`None`): a follower reconnects and resumes from its last id.
+pub(super) async fn stream_read<T: Send + 'static>(
+    stream: &'static str,
+    read: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
+) -> Option<T> {
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(r)) => Some(r),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "{stream}: storage error; closing the stream");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "{stream}: reader failed; closing the stream");
+            None
+        }
+    }
+}
+
 async fn follow(
     chain: Arc<Chain>,
     filter: Arc<Filter>,
@@ -603,17 +622,9 @@ async fn follow(
             continue;
         }
         let (c, f) = (chain.clone(), filter.clone());
-        let read = tokio::task::spawn_blocking(move || read_chunk(&c, &f, next, head, after));
-        let (records, n) = match read.await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "event stream: storage error; closing the stream");
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "event stream: reader failed; closing the stream");
-                return;
-            }
+        let read = move || read_chunk(&c, &f, next, head, after);
+        let Some((records, n)) = stream_read("event stream", read).await else {
+            return;
         };
         next = n;
         for (pos, rec) in records {

@@ -106,16 +106,10 @@ async fn follow(
                 view(&head)
             } else {
                 let c = chain.clone();
-                match tokio::task::spawn_blocking(move || stored_head(&c, height)).await {
-                    Ok(Ok(h)) => h,
-                    Ok(Err(e)) => {
-                        tracing::error!(error = %e, "head stream: storage error; closing the stream");
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "head stream: reader failed; closing the stream");
-                        return;
-                    }
+                let read = move || stored_head(&c, height);
+                match super::events::stream_read("head stream", read).await {
+                    Some(h) => h,
+                    None => return,
                 }
             };
             let Some(msg) = message(&event) else { return };
