@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Mutex, MutexGuard};
 
 use hashlink::LinkedHashSet;
 
@@ -49,7 +49,6 @@ pub struct Chain {
     gossiped: Mutex<GossipPool>,
     /// Peers whose gossip held a bad signature: theirs is verified on arrival.
     distrusted: Mutex<HashSet<PublicKey>>,
-    head: RwLock<Head>,
     /// Blocks whose state roots stay provable (0: all).
     state_history: std::sync::atomic::AtomicU64,
     /// Milliseconds of block time a transaction may wait in the mempool (0: no limit).
@@ -69,8 +68,9 @@ pub struct Chain {
     /// Ids of transactions every peer should hold already (see [`Chain::peers_hold`]),
     /// oldest first, at most [`PEERS_HOLD_CAPACITY`].
     peers_hold: Mutex<LinkedHashSet<Hash>>,
-    /// The head after each commit, for those who follow commits ([`Chain::follow_heads`]).
-    heads: tokio::sync::watch::Sender<Head>,
+    /// The committed head: read by [`Chain::head`], replaced at each commit, and watched
+    /// by those who follow commits ([`Chain::follow_heads`]).
+    head: tokio::sync::watch::Sender<Head>,
 }
 
 /// The most transactions one admission batch verifies.
@@ -123,8 +123,7 @@ impl Chain {
             mempool: Mutex::new(Mempool::new(mempool_capacity)),
             gossiped: Mutex::new(GossipPool::new(mempool_capacity)),
             distrusted: Mutex::new(HashSet::new()),
-            heads: tokio::sync::watch::Sender::new(head.clone()),
-            head: RwLock::new(head),
+            head: tokio::sync::watch::Sender::new(head),
             state_history: std::sync::atomic::AtomicU64::new(0),
             mempool_ttl_ms: std::sync::atomic::AtomicU64::new(0),
             admitted: tokio::sync::Notify::new(),
@@ -173,17 +172,14 @@ impl Chain {
     }
 
     pub fn head(&self) -> Head {
-        self.head
-            .read()
-            .map(|h| h.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+        self.head.borrow().clone()
     }
 
     /// The head as it changes: the receiver sees the latest head after each commit (a
     /// follower that falls behind sees only the newest; the blocks in between are in the
     /// store).
     pub fn follow_heads(&self) -> tokio::sync::watch::Receiver<Head> {
-        self.heads.subscribe()
+        self.head.subscribe()
     }
 
     fn pool(&self) -> MutexGuard<'_, Mempool> {
@@ -615,8 +611,7 @@ impl Chain {
                 held.remove(h);
             }
         }
-        *self.head.write().unwrap_or_else(|p| p.into_inner()) = head.clone();
-        self.heads.send_replace(head.clone());
+        self.head.send_replace(head.clone());
         let rejected = p
             .outcome
             .receipts

@@ -663,12 +663,20 @@ pub async fn stream(
     let (next, after) = start(&headers, q.from.as_deref())?;
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(follow(s.chain.clone(), filter, next, after, tx));
-    let events =
+    Ok(sse(rx))
+}
+
+/// A stream's response: what its follower task sends, with keep-alives every
+/// [`KEEP_ALIVE`]; the task ends when the client goes away and the receiver drops.
+pub(super) fn sse(
+    rx: tokio::sync::mpsc::Receiver<SseEvent>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let messages =
         futures::stream::unfold(
             rx,
             |mut rx| async move { rx.recv().await.map(|m| (Ok(m), rx)) },
         );
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Sse::new(messages).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::sse::{Event as SseEvent, Sse};
 use futures::Stream;
 use kuai_types::api::{ErrorBody, HeadEvent};
 
@@ -137,12 +137,7 @@ pub async fn stream(
     let after = resume_after(&headers, s.chain.head().height)?;
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(follow(s.chain.clone(), after, tx));
-    let heads =
-        futures::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|m| (Ok(m), rx)) },
-        );
-    Ok(Sse::new(heads).keep_alive(KeepAlive::new().interval(super::events::KEEP_ALIVE)))
+    Ok(super::events::sse(rx))
 }
 
 #[cfg(test)]
