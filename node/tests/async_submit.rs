@@ -104,6 +104,16 @@ async fn an_async_batch_that_does_not_fit_the_mempool_is_refused_whole() {
         assert_eq!(r.hash, Some(t.hash()), "{:?}", r.error);
         c.wait_for_success(&t.hash(), WAIT).await.unwrap();
     }
+    // A committed block's transactions leave the mempool just after the block is stored,
+    // where `wait_for_success` sees it: wait until they are out.
+    let deadline = std::time::Instant::now() + WAIT;
+    while c.status().await.unwrap().mempool_size > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mempool never emptied"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // Synchronously, what does not fit is refused as full before its signature is
     // checked: the sixth's forged signature goes unnoticed.
