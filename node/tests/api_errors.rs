@@ -34,6 +34,14 @@ impl Api {
         }
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status(), status, "{method} {path}");
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The refused body may be partly unread: the connection must not be reused.
+            assert_eq!(
+                resp.headers().get("connection").map(|v| v.as_bytes()),
+                Some(&b"close"[..]),
+                "{method} {path}: a 413 closes its connection"
+            );
+        }
         let v: Value = resp
             .json()
             .await

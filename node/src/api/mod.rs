@@ -2,7 +2,8 @@
 //!
 //! Rules: every answer is JSON; every failure is an [`error::ApiError`] with a 4xx status
 //! naming the problem (5xx only when the node's own storage fails); bodies are capped
-//! at [`MAX_BODY_BYTES`]; a panic in a handler becomes a 500, never a dead node.
+//! at [`MAX_BODY_BYTES`], and a 413 closes its connection (see [`close_after_refusal`]);
+//! a panic in a handler becomes a 500, never a dead node.
 
 mod admin;
 mod batch;
@@ -136,6 +137,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::not_found(format!("no route for {uri}"))
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(close_after_refusal))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -145,6 +147,20 @@ pub fn router(state: AppState) -> Router {
             .into_response_owned()
         }))
         .with_state(state)
+}
+
+/// A body over the limit is refused before it is read, and the server then drops the
+/// connection with the rest of it unread. Without saying so, a client would keep the
+/// connection for its next request and lose that request when the close arrives
+/// (hyper's `IncompleteMessage`), so a 413 says `Connection: close`.
+async fn close_after_refusal(mut res: axum::response::Response) -> axum::response::Response {
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        res.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    res
 }
 
 impl ApiError {
