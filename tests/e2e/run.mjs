@@ -18,7 +18,9 @@
 //   5. the audit trail's filters (organization, purpose, date range) narrow the rows to
 //      exactly what the API returns, and the CSV export holds the same rows;
 //   6. a share request is followed from submission (pending, working days left) through
-//      a first approval (1 of 2, still pending) to the grant (granted, with its grant).
+//      a first approval (1 of 2, still pending) to the grant (granted, with its grant);
+//   7. the overview is live: it follows the node's stream of committed heads and shows a
+//      block committed after it was drawn, without a reload (it has no timer left).
 
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -495,6 +497,28 @@ async function checkRequestLifecycle(page, dataDir) {
   return `request ${id} followed from submission to grant ${grantId}`;
 }
 
+async function checkLive(page, dataDir) {
+  step = 'live overview';
+  await open(page, '/', '/');
+  await page.waitForFunction(() => document.getElementById('live')?.dataset.state === 'on', null, { timeout: STEP_MS });
+  const shown = Number((await text(page, '#chain-height')).replace(/[^0-9]/g, ''));
+  const atNode = (await api('/status')).height;
+  assert(shown > 0 && shown <= atNode, `the overview shows height ${shown}, the node is at ${atNode}`);
+  const pendingBefore = (await apiAll('/share-requests?status=pending')).length;
+  await cli(['--node', BASE, 'request', 'submit', '--key', path.join(dataDir, 'keys', 'civil-app.key'), '--entry', '22', '--fields', 'child_name',
+    '--purpose', 'E2E: live overview (实时总览)', '--legal-basis', 'Social Assistance art. 9']);
+  const committed = (await api('/status')).height;
+  assert(committed > shown, `no block committed after the submission (height ${committed})`);
+  await page.waitForFunction((h) => Number(document.getElementById('chain-height')?.textContent.replace(/[^0-9]/g, '')) >= h, committed, { timeout: STEP_MS });
+  const head = Number(await page.evaluate(() => document.body.dataset.head));
+  assert(head >= committed, `the page's last head event is ${head}, below the committed ${committed}`);
+  const pendingNow = (await apiAll('/share-requests?status=pending')).length;
+  eq(pendingNow, pendingBefore + 1, 'pending requests on the ledger');
+  eq(await page.locator('.stat', { hasText: '待答复申请' }).locator('.stat-value').innerText(), String(pendingNow), 'pending requests on the overview');
+  await shot(page, 'overview-live');
+  return `the overview followed the heads stream from height ${shown} to ${committed} without a reload`;
+}
+
 // ---------------------------------------------------------------------------------
 
 async function main() {
@@ -520,7 +544,11 @@ async function main() {
   const page = context.pages()[0] || (await context.newPage());
   page.on('pageerror', (e) => problems.push(`${step}: page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`${step}: console error: ${m.text()}`); });
-  page.on('requestfailed', (r) => problems.push(`${step}: request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('requestfailed', (r) => {
+    // Leaving a live page closes its stream of heads on purpose.
+    if (r.url().endsWith('/v1/heads') && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`${step}: request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
   page.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(BASE)) problems.push(`${step}: HTTP ${r.status()} for ${r.url()}`); });
 
   const checks = [
@@ -530,6 +558,7 @@ async function main() {
     () => checkSearch(page),
     () => checkAudit(page),
     () => checkRequestLifecycle(page, dataDir),
+    () => checkLive(page, dataDir),
   ];
   for (const c of checks) {
     const done = await c();

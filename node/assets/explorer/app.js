@@ -1,11 +1,13 @@
 // The explorer's shell: layout, hash routing (`#/block/12`, `#/catalog?share_type=...`),
 // the search box and the language toggle. Each page module exports functions that
 // take the route's parameters and return the page's markup (plus an optional `mount`
-// to wire up its controls after it is in the document).
+// to wire up its controls after it is in the document, and `live` to be drawn again
+// as blocks commit: see live.js).
 
 import { t, lang, setLang, applyStatic } from './i18n.js';
 import { html, esc } from './util.js';
 import { clearCache } from './api.js';
+import { follow, unfollow } from './live.js';
 import * as overview from './pages/overview.js';
 import * as chain from './pages/chain.js';
 import * as search from './pages/search.js';
@@ -63,18 +65,28 @@ function renderNav(active) {
 }
 
 let generation = 0;
-let refreshTimer = null;
 
-/** Renders the page of the current hash. A newer navigation discards an older one's result. */
+/** Draws a live page again after a commit, with fresh reference data. */
+function redraw() {
+  clearCache();
+  render({ quiet: true });
+}
+
+/**
+ * Renders the page of the current hash. A newer navigation discards an older one's
+ * result. `quiet` (a live page drawn again) keeps the page on screen while it loads.
+ */
 export async function render({ quiet = false } = {}) {
   const my = ++generation;
   const { path, query } = parseHash();
   const view = document.getElementById('view');
   const m = match(path);
   renderNav(m?.nav);
-  document.body.dataset.ready = '';
-  if (!quiet) view.innerHTML = `<div class="loading">${esc(t('common.loading'))}</div>`;
-  clearInterval(refreshTimer);
+  if (!quiet) {
+    document.body.dataset.ready = '';
+    view.innerHTML = `<div class="loading">${esc(t('common.loading'))}</div>`;
+    unfollow();
+  }
   if (!m) {
     view.innerHTML = String(html`<section class="card"><h2>${t('common.not_found')}</h2><p>${t('common.no_page', { path })}</p></section>`);
     document.body.dataset.ready = 'not-found';
@@ -87,11 +99,8 @@ export async function render({ quiet = false } = {}) {
     view.innerHTML = String(page.html);
     document.title = `${page.title ? `${page.title} · ` : ''}${t('app.title')}`;
     if (page.mount) page.mount(view);
-    if (page.refreshMs) {
-      refreshTimer = setInterval(() => {
-        if (my === generation && !document.hidden) render({ quiet: true });
-      }, page.refreshMs);
-    }
+    if (page.live) follow(redraw);
+    else unfollow();
     document.body.dataset.ready = m.pattern;
   } catch (e) {
     if (my !== generation) return;

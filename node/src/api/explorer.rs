@@ -40,6 +40,7 @@ assets! {
     "i18n.js" => "text/javascript; charset=utf-8",
     "charts.js" => "text/javascript; charset=utf-8",
     "util.js" => "text/javascript; charset=utf-8",
+    "live.js" => "text/javascript; charset=utf-8",
     "pages/overview.js" => "text/javascript; charset=utf-8",
     "pages/chain.js" => "text/javascript; charset=utf-8",
     "pages/search.js" => "text/javascript; charset=utf-8",

@@ -1,5 +1,5 @@
 // Overview: chain height, validators and their status, transaction rate, recent blocks,
-// and the headline numbers of data sharing.
+// and the headline numbers of data sharing. Live: drawn again as blocks commit.
 
 import { get, all, directory, validators, scorecards } from '../api.js';
 import { t, localName } from '../i18n.js';
@@ -133,5 +133,5 @@ export async function page(_p, q) {
       html`<span class="pager" id="tx-span">${SPANS.map((n) => (n === span ? html`<strong>${t('overview.last_n', { n })}</strong>` : link(`#/?span=${n}`, t('overview.last_n', { n }))))}</span>`)}
     ${section(t('overview.recent'), table([t('block.height'), t('block.time'), t('block.txs'), t('block.proposer'), t('block.hash')], recent, { id: 'recent-blocks' }), link('#/blocks', t('overview.all_blocks'), 'more'))}
   `;
-  return { html: body, title: t('nav.overview'), refreshMs: 10000 };
+  return { html: body, title: t('nav.overview'), live: true };
 }
