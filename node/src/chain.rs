@@ -64,7 +64,7 @@ pub struct Chain {
     /// transactions waited (0 otherwise): see [`Chain::waiting`].
     empty_build: std::sync::atomic::AtomicU64,
     /// Concurrent submissions, verified together in one signature batch.
-    admission: Combiner<SignedTransaction, Result<Hash, AdmitError>>,
+    admission: Combiner<(Hash, SignedTransaction), Result<Hash, AdmitError>>,
     /// Ids of transactions every peer should hold already (see [`Chain::peers_hold`]),
     /// oldest first, at most [`PEERS_HOLD_CAPACITY`].
     peers_hold: Mutex<LinkedHashSet<Hash>>,
@@ -333,7 +333,8 @@ impl Chain {
         if held.is_empty() {
             return;
         }
-        let (senders, txs): (Vec<PublicKey>, Vec<SignedTransaction>) = held.into_iter().unzip();
+        let (senders, txs): (Vec<PublicKey>, Vec<(Hash, SignedTransaction)>) =
+            held.into_iter().unzip();
         let results = self.admit_batch(txs);
         for (from, r) in senders.iter().zip(&results) {
             if let Err(AdmitError::Invalid(kuai_runtime::RuntimeError::BadSignature { .. })) = r {
@@ -370,6 +371,15 @@ impl Chain {
     /// it), then each is admitted in order. Blocks until this call's transactions are
     /// through.
     pub fn submit_many(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
+        self.submit_hashed(txs.into_iter().map(|t| (t.hash(), t)).collect())
+    }
+
+    /// [`Chain::submit_many`] for transactions with the ids this node computed for them
+    /// on arrival ([`SignedTransaction::hash`]), so none is hashed twice.
+    pub fn submit_hashed(
+        &self,
+        txs: Vec<(Hash, SignedTransaction)>,
+    ) -> Vec<Result<Hash, AdmitError>> {
         let results = self.admit_batch(txs);
         if results.iter().any(Result::is_ok) {
             self.count_arrival();
@@ -377,7 +387,7 @@ impl Chain {
         results
     }
 
-    fn admit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
+    fn admit_batch(&self, txs: Vec<(Hash, SignedTransaction)>) -> Vec<Result<Hash, AdmitError>> {
         self.admission.run(txs, |all| self.verify_and_admit(all))
     }
 
@@ -389,20 +399,20 @@ impl Chain {
     /// Verifies as many of `txs` as the mempool has room for, as one batch, and admits
     /// them in order; the rest are refused as full unverified: an overloaded node spends
     /// nothing on what it cannot take (clients retry them).
-    fn verify_and_admit(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, AdmitError>> {
+    fn verify_and_admit(
+        &self,
+        txs: Vec<(Hash, SignedTransaction)>,
+    ) -> Vec<Result<Hash, AdmitError>> {
         let (room, capacity) = {
             let pool = self.pool();
             (pool.room(), pool.capacity())
         };
         let fits = txs.len().min(room);
-        let msgs: Vec<Vec<u8>> = txs[..fits]
-            .iter()
-            .map(SignedTransaction::signing_bytes)
-            .collect();
+        let msgs: Vec<Vec<u8>> = txs[..fits].iter().map(|(_, t)| t.signing_bytes()).collect();
         let items: Vec<_> = txs
             .iter()
             .zip(&msgs)
-            .map(|(t, m)| {
+            .map(|((_, t), m)| {
                 (
                     t.tx.signer,
                     kuai_types::crypto::SignDomain::Transaction,
@@ -420,9 +430,9 @@ impl Chain {
         let results: Vec<_> = txs
             .into_iter()
             .zip(ok.into_iter().map(Some).chain(std::iter::repeat(None)))
-            .map(|(stx, verified)| match verified {
+            .map(|((hash, stx), verified)| match verified {
                 None => Err(AdmitError::Full(capacity)),
-                Some(true) => pool.admit_verified(&committed, &self.genesis.chain_id, stx),
+                Some(true) => pool.admit_verified(&committed, &self.genesis.chain_id, hash, stx),
                 Some(false) => Err(AdmitError::Invalid(
                     kuai_runtime::RuntimeError::BadSignature {
                         signer: stx.tx.signer.to_hex(),
@@ -461,16 +471,16 @@ impl Chain {
         // Peers' gossip joins the mempool first, verified as one batch, as far as the
         // block has room.
         self.admit_gossiped(max_txs.saturating_sub(self.mempool_len()));
-        let txs = self.pool().reap(&self.store, max_txs)?;
+        let (hashes, txs): (Vec<Hash>, Vec<SignedTransaction>) =
+            self.pool().reap(&self.store, max_txs)?.into_iter().unzip();
         self.empty_build.store(
             if txs.is_empty() { arrivals + 1 } else { 0 },
             Ordering::SeqCst,
         );
         let time_ms = wall_clock_ms.max(head.time_ms + 1);
         let ctx = self.context(&head, time_ms, self.key.public());
-        // Every reaped transaction's signature was verified on admission. Each is hashed
-        // once here, for the verified set, execution and the transactions root.
-        let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+        // Every reaped transaction's signature was verified on admission, and its id
+        // computed then: they serve the verified set, execution and the transactions root.
         let verified: HashSet<Hash> = hashes.iter().copied().collect();
         let outcome = execute_hashed_block(&self.store, &ctx, &txs, &hashes, &verified)?;
         let (state_root, tree) = self.store.state_tree_update(&outcome.diff, ctx.height)?;

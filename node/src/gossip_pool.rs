@@ -69,12 +69,13 @@ impl GossipPool {
         self.txs.get(hash).map(|(_, stx)| stx)
     }
 
-    /// Removes and returns up to `max` transactions with their senders, oldest first.
-    pub fn take(&mut self, max: usize) -> Vec<(PublicKey, SignedTransaction)> {
+    /// Removes and returns up to `max` transactions with their senders and ids, oldest
+    /// first.
+    pub fn take(&mut self, max: usize) -> Vec<(PublicKey, (Hash, SignedTransaction))> {
         let mut out = Vec::with_capacity(max.min(self.txs.len()));
         while out.len() < max {
             match self.txs.pop_front() {
-                Some((_, held)) => out.push(held),
+                Some((hash, (from, stx))) => out.push((from, (hash, stx))),
                 None => break,
             }
         }
@@ -126,8 +127,8 @@ mod tests {
         assert_eq!(pool.get(&tx(3).0), Some(&tx(3).1));
         assert_eq!(pool.get(&tx(0).0), None, "forgotten");
         let first = pool.take(2);
-        assert_eq!(first, vec![(a, tx(1).1), (a, tx(2).1)]);
-        assert_eq!(pool.take(10), vec![(b, tx(3).1)]);
+        assert_eq!(first, vec![(a, tx(1)), (a, tx(2))], "with their ids");
+        assert_eq!(pool.take(10), vec![(b, tx(3))]);
         assert!(pool.is_empty());
         assert!(pool.take(5).is_empty());
     }
@@ -138,6 +139,6 @@ mod tests {
         pool.add(peer("a"), (0..5).map(tx).collect());
         assert_eq!(pool.len(), 3);
         let held: Vec<_> = pool.take(3).into_iter().map(|(_, t)| t).collect();
-        assert_eq!(held, vec![tx(2).1, tx(3).1, tx(4).1]);
+        assert_eq!(held, vec![tx(2), tx(3), tx(4)]);
     }
 }

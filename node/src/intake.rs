@@ -181,8 +181,8 @@ fn work(shared: &Shared, chain: &Chain, outlets: &Outlets) {
             .map(|(h, t)| (*h, t.clone()))
             .collect();
         drop(q);
-        let (hashes, txs): (Vec<Hash>, Vec<SignedTransaction>) = batch.into_iter().unzip();
-        let results = chain.submit_many(txs);
+        let hashes: Vec<Hash> = batch.iter().map(|(h, _)| *h).collect();
+        let results = chain.submit_hashed(batch);
         let mut admitted = Vec::new();
         let mut q = shared.lock();
         for (hash, result) in hashes.iter().zip(results) {

@@ -7,7 +7,9 @@
 //!   signature, nonce not already used) against the committed state, so each signature
 //!   is verified once per node;
 //! - duplicates are refused: the same transaction id, or a second transaction for a
-//!   (signer, nonce) already pending;
+//!   (signer, nonce) already pending; the id is the one this node computed when the
+//!   transaction arrived (API or gossip), handed in with it and handed out again by
+//!   [`Mempool::reap`], so a transaction is hashed once per node, not at each step;
 //! - a nonce more than [`MAX_NONCE_AHEAD`] beyond the signer's next is refused, so one
 //!   signer cannot fill the pool with transactions that can never run;
 //! - [`Mempool::reap`] hands out transactions in arrival order, per signer in nonce order,
@@ -95,28 +97,32 @@ impl Mempool {
         chain_id: &str,
         stx: SignedTransaction,
     ) -> Result<Hash, AdmitError> {
-        self.admit_checked(state, chain_id, stx, false)
+        let hash = stx.hash();
+        self.admit_checked(state, chain_id, hash, stx, false)
     }
 
     /// Admits a transaction whose signature the caller verified (outside the pool's lock,
-    /// usually in a batch).
+    /// usually in a batch). `hash` is the transaction's id as this node computed it when
+    /// the transaction arrived ([`SignedTransaction::hash`]; never an id a peer sent):
+    /// the pool keys it by that.
     pub fn admit_verified(
         &mut self,
         state: &dyn StateRead,
         chain_id: &str,
+        hash: Hash,
         stx: SignedTransaction,
     ) -> Result<Hash, AdmitError> {
-        self.admit_checked(state, chain_id, stx, true)
+        self.admit_checked(state, chain_id, hash, stx, true)
     }
 
     fn admit_checked(
         &mut self,
         state: &dyn StateRead,
         chain_id: &str,
+        hash: Hash,
         stx: SignedTransaction,
         signature_verified: bool,
     ) -> Result<Hash, AdmitError> {
-        let hash = stx.hash();
         if self.txs.contains_key(&hash) {
             return Err(AdmitError::Duplicate(hash));
         }
@@ -148,15 +154,15 @@ impl Mempool {
         Ok(hash)
     }
 
-    /// Up to `max` transactions that can run in order on top of `state`. Transactions
-    /// whose nonce is already used in `state` are dropped from the pool.
+    /// Up to `max` transactions that can run in order on top of `state`, with their ids.
+    /// Transactions whose nonce is already used in `state` are dropped from the pool.
     pub fn reap(
         &mut self,
         state: &dyn StateRead,
         max: usize,
-    ) -> Result<Vec<SignedTransaction>, RuntimeError> {
+    ) -> Result<Vec<(Hash, SignedTransaction)>, RuntimeError> {
         let mut expected: HashMap<PublicKey, u64> = HashMap::new();
-        let mut picked: Vec<SignedTransaction> = Vec::new();
+        let mut picked: Vec<(Hash, SignedTransaction)> = Vec::new();
         let mut taken: HashSet<Hash> = HashSet::new();
         let mut stale: Vec<Hash> = Vec::new();
         // Out-of-order arrivals of one signer need another pass; a few passes cover the
@@ -185,7 +191,7 @@ impl Mempool {
                 } else if stx.tx.nonce == next {
                     expected.insert(signer, next + 1);
                     taken.insert(*hash);
-                    picked.push(stx.clone());
+                    picked.push((*hash, stx.clone()));
                 }
             }
             if picked.len() == before || picked.len() >= max {
@@ -358,7 +364,10 @@ mod tests {
             .reap(&st, 10)
             .unwrap()
             .iter()
-            .map(|t| (t.tx.signer, t.tx.nonce))
+            .map(|(h, t)| {
+                assert_eq!(*h, t.hash(), "reaped with its id");
+                (t.tx.signer, t.tx.nonce)
+            })
             .collect();
         assert_eq!(got, vec![(a.public(), 0), (a.public(), 1), (a.public(), 2)]);
         assert_eq!(m.reap(&st, 2).unwrap().len(), 2, "max is respected");
