@@ -18,7 +18,8 @@
 //   5. the audit trail's filters (organization, purpose, date range) narrow the rows to
 //      exactly what the API returns, and the CSV export holds the same rows;
 //   6. a share request is followed from submission (pending, working days left) through
-//      a first approval (1 of 2, still pending) to the grant (granted, with its grant);
+//      a first approval (1 of 2, still pending; shown on the open page without a reload,
+//      as a pending request's page is live) to the grant (granted, with its grant);
 //   7. the overview is live: it follows the node's stream of committed heads and shows a
 //      block committed after it was drawn, without a reload (it has no timer left).
 
@@ -475,8 +476,13 @@ async function checkRequestLifecycle(page, dataDir) {
   assert((await page.locator(`#request-table a[href="#/request/${id}"]`).count()) === 1, 'the new request is not among the pending ones');
   await shot(page, 'request-pending-list');
 
-  await cli([...node, 'request', 'approve', String(id), '--key', path.join(keys, 'health-reviewer.key')]);
+  // The pending request's page is live: the first approval shows without a reload.
   await open(page, `/request/${id}`, '/request/:id');
+  await page.waitForFunction(() => document.getElementById('live')?.dataset.state === 'on', null, { timeout: STEP_MS });
+  await page.evaluate(() => { window.__notReloaded = true; });
+  await cli([...node, 'request', 'approve', String(id), '--key', path.join(keys, 'health-reviewer.key')]);
+  await page.waitForFunction(() => document.getElementById('lifecycle')?.textContent.includes('1/2'), null, { timeout: STEP_MS });
+  assert(await page.evaluate(() => window.__notReloaded === true), 'the page was reloaded');
   assert((await text(page, '#request-status')).includes('待答复'), 'one of two approvals already granted the request');
   assert((await text(page, '#lifecycle')).includes('1/2'), 'the first approval is not shown as 1/2');
   await shot(page, 'request-pending');

@@ -90,6 +90,8 @@ export async function blocks(_p, q) {
   const last = list[list.length - 1];
   const more = last && last.height > 1 ? link(`#/blocks?before=${last.height}`, t('blocks.older'), 'more') : '';
   return {
+    // The newest page follows new blocks; older pages stay as they are.
+    live: before === undefined,
     title: t('blocks.title'),
     html: section(t('blocks.title'), html`${table([t('block.height'), t('block.time'), t('block.txs'), t('block.proposer'), t('block.hash')], rows, { id: 'block-list' })}<p>${more}</p>`),
   };
@@ -151,5 +153,6 @@ export async function tx({ hash }) {
     ${r ? section(t('tx.events'), r.events.length ? html`${r.events.map((e) => eventLine(dir, e))}` : html`<p class="empty">${t('common.none')}</p>`) : ''}
     ${b ? section(t('cert.title'), certificateView(dir, vals, b)) : ''}
   `;
-  return { html: body, title: `${t('tx.title')} ${short(x.hash)}` };
+  // A pending transaction's page follows the chain until it commits.
+  return { html: body, title: `${t('tx.title')} ${short(x.hash)}`, live: x.status !== 'committed' };
 }

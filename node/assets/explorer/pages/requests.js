@@ -125,7 +125,8 @@ export async function detail({ id }) {
     ${grant ? section(t('req.grant'), grantView(dir, grant), link(`#/grant/${grant.id}`, t('grant.open'), 'more')) : ''}
     ${grant ? section(t('entry.accesses'), accessTable(dir, accesses)) : ''}
   `;
-  return { html: body, title: t('req.one', { id: r.id }) };
+  // A pending request's page follows its approvals and answer as they commit.
+  return { html: body, title: t('req.one', { id: r.id }), live: variant(r.status) === 'pending' };
 }
 
 function grantView(dir, g) {
