@@ -8,9 +8,12 @@
 //   in between fold into one redraw at the end of the gap;
 // - a hidden tab does not redraw; a head that arrived while hidden redraws on return;
 // - the header's indicator says whether the stream is connected (the browser reconnects
-//   by itself and resumes after the last head it received, `Last-Event-ID`).
+//   by itself and resumes after the last head it received, `Last-Event-ID`);
+// - a stream the node closed for good (it refuses to resume, e.g. too far back or above
+//   its head after a restore) is opened afresh after `REOPEN_MS`, and the page redrawn.
 
 const MIN_GAP_MS = 3000;
+const REOPEN_MS = 5000;
 
 let source = null;
 let redraw = null;
@@ -43,11 +46,24 @@ export function follow(onHead) {
   redraw = onHead;
   if (source) return;
   last = Date.now();
-  source = new EventSource('/v1/heads');
+  const es = new EventSource('/v1/heads');
+  source = es;
   indicator('connecting');
-  source.addEventListener('open', () => indicator('on'));
-  source.addEventListener('error', () => indicator(source && source.readyState === EventSource.CLOSED ? 'off' : 'connecting'));
-  source.addEventListener('head', (ev) => {
+  es.addEventListener('open', () => indicator('on'));
+  es.addEventListener('error', () => {
+    if (es.readyState !== EventSource.CLOSED) {
+      indicator('connecting');
+      return;
+    }
+    indicator('off');
+    setTimeout(() => {
+      if (source !== es || !redraw) return; // left the page meanwhile
+      source = null;
+      follow(redraw);
+      schedule();
+    }, REOPEN_MS);
+  });
+  es.addEventListener('head', (ev) => {
     document.body.dataset.head = ev.lastEventId;
     schedule();
   });
