@@ -589,6 +589,18 @@ pub enum BlockCmd {
         #[arg(long)]
         before: Option<u64>,
     },
+    /// Committed heads as JSON lines (height, hash, state root, time), each as its block
+    /// commits (`GET /v1/heads`), from the next block on (or from after `--after`);
+    /// reconnects and resumes by itself.
+    Follow {
+        /// Start strictly after this height: heights already committed come first (at
+        /// most 10,000 back), e.g. to resume where an earlier run stopped.
+        #[arg(long)]
+        after: Option<u64>,
+        /// Stop after this many heads (default: follow until interrupted).
+        #[arg(long)]
+        count: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -500,7 +500,18 @@ impl Client {
         &self,
     ) -> impl futures::Stream<Item = Result<kuai_types::api::HeadEvent, ClientError>> + Send + 'static
     {
-        crate::stream::heads(&self.base)
+        crate::stream::heads(&self.base, None)
+    }
+
+    /// [`Client::heads`] from strictly after `height` on: the heights already committed
+    /// come first (the node replays at most 10,000 back, else the stream fails with its
+    /// 400), e.g. for a follower resuming where it stopped.
+    pub fn heads_after(
+        &self,
+        height: u64,
+    ) -> impl futures::Stream<Item = Result<kuai_types::api::HeadEvent, ClientError>> + Send + 'static
+    {
+        crate::stream::heads(&self.base, Some(height))
     }
 
     /// Events concerning an organization, newest first unless `order=oldest` is among

@@ -221,6 +221,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Cmd::Data(cmd) => data(&c, cmd).await,
         Cmd::Block(BlockCmd::Show { id }) => print(&c.block(&id).await?),
         Cmd::Block(BlockCmd::List { limit, before }) => print(&c.blocks(limit, before).await?),
+        Cmd::Block(BlockCmd::Follow { after, count }) => follow_heads(&c, after, count).await,
         Cmd::Audit(AuditCmd::Export {
             org,
             out,
@@ -720,6 +721,37 @@ async fn events(c: &Client, args: crate::cli::EventsArgs) -> Result<i32> {
             None => return Ok(0),
         }
     }
+}
+
+/// `kuai block follow`: one JSON line per committed head, as its block commits.
+async fn follow_heads(c: &Client, after: Option<u64>, count: Option<u64>) -> Result<i32> {
+    use futures::{stream::BoxStream, StreamExt};
+    let mut stream: BoxStream<'_, _> = match after {
+        Some(h) => c.heads_after(h).boxed(),
+        None => c.heads().boxed(),
+    };
+    let mut printed = 0u64;
+    while Some(printed) != count {
+        match stream.next().await {
+            Some(Ok(head)) => {
+                out!("{}", serde_json::to_string(&head)?);
+                printed += 1;
+            }
+            // The node refuses a start it cannot resume from (too far back, above its head).
+            Some(Err(ClientError::Api {
+                status,
+                code,
+                message,
+            })) if printed == 0 && after.is_some() => {
+                let h = after.unwrap_or_default();
+                eprintln!("error: --after {h}: node answered {status} {code}: {message}");
+                return Ok(1);
+            }
+            Some(Err(e)) => return Err(anyhow!(e)),
+            None => break,
+        }
+    }
+    Ok(0)
 }
 
 /// `kuai history org|entry`.

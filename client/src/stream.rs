@@ -123,13 +123,14 @@ impl<T: serde::de::DeserializeOwned> State<T> {
         url: String,
         query: Vec<(String, String)>,
         from: Option<String>,
+        resume_after: Option<String>,
     ) -> Self {
         State {
             http,
             url,
             query,
             from,
-            last_id: None,
+            last_id: resume_after,
             conn: None,
             parser: SseParser::default(),
             pending: VecDeque::new(),
@@ -237,9 +238,10 @@ fn items<T: serde::de::DeserializeOwned + Send + 'static>(
     url: String,
     query: Vec<(String, String)>,
     from: Option<String>,
+    resume_after: Option<String>,
 ) -> impl Stream<Item = Result<T, ClientError>> + Send + 'static {
     let state = match stream_http() {
-        Ok(http) => Ok(State::new(http, url, query, from)),
+        Ok(http) => Ok(State::new(http, url, query, from, resume_after)),
         Err(e) => Err(ClientError::Connect { url, source: e }),
     };
     futures::stream::unfold(Some(state), |state| async move {
@@ -256,16 +258,22 @@ pub(crate) fn events(
     filter: &EventFilter,
     from: Option<String>,
 ) -> impl Stream<Item = Result<StreamedEvent, ClientError>> + Send + 'static {
-    items(format!("{base}/v1/events"), filter.pairs(), from)
+    items(format!("{base}/v1/events"), filter.pairs(), from, None)
 }
 
-/// The stream behind [`crate::Client::heads`]: every committed head after the node's
-/// head at connection, one per height, in order; after a dropped connection it resumes
-/// after the last head it yielded (`Last-Event-ID`).
+/// The stream behind [`crate::Client::heads`]: every committed head after `after` (or,
+/// without it, after the node's head at connection), one per height, in order; after a
+/// dropped connection it resumes after the last head it yielded (`Last-Event-ID`).
 pub(crate) fn heads(
     base: &str,
+    after: Option<u64>,
 ) -> impl Stream<Item = Result<HeadEvent, ClientError>> + Send + 'static {
-    items(format!("{base}/v1/heads"), Vec::new(), None)
+    items(
+        format!("{base}/v1/heads"),
+        Vec::new(),
+        None,
+        after.map(|h| h.to_string()),
+    )
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! The stream of committed heads (`GET /v1/heads`) against a real `kuai-node` process:
 //! an SDK follower gets every committed height once, in order, each matching the stored
-//! block; a raw client resumes strictly after a `Last-Event-ID`; bad ids are 400s.
+//! block; a raw client resumes strictly after a `Last-Event-ID`; bad ids are 400s; the
+//! CLI's `kuai block follow --after H --count N` prints the N heads after H as JSON
+//! lines and exits, and `--after` far back or above the head is an error naming it.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{init, key, NodeProc};
+use common::{init, key, kuai_bin, NodeProc};
 use futures::StreamExt;
 use kuai_client::types::api::HeadEvent;
 use kuai_client::{Client, TxBuilder};
@@ -44,6 +46,40 @@ async fn first_message(url: &str, after: u64) -> (String, HeadEvent) {
     };
     assert_eq!(field("event:"), "head");
     (field("id:"), serde_json::from_str(&field("data:")).unwrap())
+}
+
+/// A running `kuai block follow ARGS` and its PID.
+type Running = (
+    u32,
+    tokio::task::JoinHandle<std::io::Result<std::process::Output>>,
+);
+
+fn follow_cli(url: &str, args: &[&str]) -> Running {
+    let child = std::process::Command::new(kuai_bin())
+        .args(["--node", url, "block", "follow"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    (
+        pid,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+}
+
+/// Its output once it exits, within [`WAIT`]; otherwise it is killed by its PID.
+async fn bounded((pid, running): Running) -> std::process::Output {
+    match tokio::time::timeout(WAIT, running).await {
+        Ok(done) => done.unwrap().unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            panic!("kuai block follow did not exit within {WAIT:?}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,6 +143,43 @@ async fn a_follower_gets_every_committed_head_once_in_order() {
     let (id, head) = first_message(&node.url, start + 1).await;
     assert_eq!(id, (start + 2).to_string());
     assert_eq!(head, got[1]);
+
+    // The CLI follows the next two heads, then exits 0. `--after` makes it independent of
+    // when the process connects: heights committed before are replayed.
+    let after = last.to_string();
+    let output = follow_cli(&node.url, &["--count", "2", "--after", &after]);
+    for i in 0..2 {
+        let h = c
+            .submit(&health.register_catalog_entry(common::entry_spec(&format!("CLI {i}"))))
+            .await
+            .unwrap();
+        c.wait_for_commit(&h, WAIT).await.unwrap();
+    }
+    let output = bounded(output).await;
+    assert!(
+        output.status.success(),
+        "kuai block follow: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Vec<HeadEvent> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    let heights: Vec<u64> = printed.iter().map(|h| h.height).collect();
+    assert_eq!(heights, vec![last + 1, last + 2], "the next two heads");
+    for h in &printed {
+        let b = c.block(&h.height.to_string()).await.unwrap();
+        assert_eq!(h.hash, b.hash, "height {}", h.height);
+    }
+    // A start above the head: exit 1, naming the option and the node's reason.
+    let above = (last + 1000).to_string();
+    let above = bounded(follow_cli(&node.url, &["--after", &above])).await;
+    assert_eq!(above.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&above.stderr);
+    assert!(
+        stderr.contains("--after") && stderr.contains("Last-Event-ID"),
+        "{stderr}"
+    );
 
     // Bad ids: 400 with a message naming the header.
     let http = reqwest::Client::new();
