@@ -737,17 +737,24 @@ async fn follow_heads(c: &Client, after: Option<u64>, count: Option<u64>) -> Res
                 out!("{}", serde_json::to_string(&head)?);
                 printed += 1;
             }
-            // The node refuses a start it cannot resume from (too far back, above its head).
-            Some(Err(ClientError::Api {
-                status,
-                code,
-                message,
-            })) if printed == 0 && after.is_some() => {
-                let h = after.unwrap_or_default();
-                eprintln!("error: --after {h}: node answered {status} {code}: {message}");
-                return Ok(1);
+            Some(Err(e)) => {
+                // The node refuses a start it cannot resume from (too far back, above its
+                // head): name the option it came from.
+                if let (
+                    Some(h),
+                    0,
+                    ClientError::Api {
+                        status,
+                        code,
+                        message,
+                    },
+                ) = (after, printed, &e)
+                {
+                    eprintln!("error: --after {h}: node answered {status} {code}: {message}");
+                    return Ok(1);
+                }
+                return Err(anyhow!(e));
             }
-            Some(Err(e)) => return Err(anyhow!(e)),
             None => break,
         }
     }

@@ -48,6 +48,27 @@ async fn first_message(url: &str, after: u64) -> (String, HeadEvent) {
     (field("id:"), serde_json::from_str(&field("data:")).unwrap())
 }
 
+/// Commits `n` catalog entries, one block each.
+async fn commit_entries(c: &Client, health: &mut TxBuilder, name: &str, n: usize) {
+    for i in 0..n {
+        let h = c
+            .submit(&health.register_catalog_entry(common::entry_spec(&format!("{name} {i}"))))
+            .await
+            .unwrap();
+        c.wait_for_commit(&h, WAIT).await.unwrap();
+    }
+}
+
+/// Each head's hash, state root and time are those of the stored block at its height.
+async fn assert_stored(c: &Client, heads: &[HeadEvent]) {
+    for h in heads {
+        let b = c.block(&h.height.to_string()).await.unwrap();
+        assert_eq!(h.hash, b.hash, "height {}", h.height);
+        assert_eq!(h.state_root, b.header.state_root, "height {}", h.height);
+        assert_eq!(h.time_ms, b.header.time_ms, "height {}", h.height);
+    }
+}
+
 /// A running `kuai block follow ARGS` and its PID.
 type Running = (
     u32,
@@ -106,13 +127,7 @@ async fn a_follower_gets_every_committed_head_once_in_order() {
     let mut health = TxBuilder::for_key(&c, key(dir, "health-cdo"))
         .await
         .unwrap();
-    for i in 0..5 {
-        let h = c
-            .submit(&health.register_catalog_entry(common::entry_spec(&format!("Heads {i}"))))
-            .await
-            .unwrap();
-        c.wait_for_commit(&h, WAIT).await.unwrap();
-    }
+    commit_entries(&c, &mut health, "Heads", 5).await;
     let last = c.status().await.unwrap().height;
     assert!(last >= start + 5, "five commits: {start} -> {last}");
 
@@ -132,12 +147,7 @@ async fn a_follower_gets_every_committed_head_once_in_order() {
         heights, want,
         "every height after the connection, once, in order"
     );
-    for h in &got {
-        let b = c.block(&h.height.to_string()).await.unwrap();
-        assert_eq!(h.hash, b.hash, "height {}", h.height);
-        assert_eq!(h.state_root, b.header.state_root, "height {}", h.height);
-        assert_eq!(h.time_ms, b.header.time_ms, "height {}", h.height);
-    }
+    assert_stored(&c, &got).await;
 
     // Resume strictly after a height, from the store.
     let (id, head) = first_message(&node.url, start + 1).await;
@@ -148,13 +158,7 @@ async fn a_follower_gets_every_committed_head_once_in_order() {
     // when the process connects: heights committed before are replayed.
     let after = last.to_string();
     let output = follow_cli(&node.url, &["--count", "2", "--after", &after]);
-    for i in 0..2 {
-        let h = c
-            .submit(&health.register_catalog_entry(common::entry_spec(&format!("CLI {i}"))))
-            .await
-            .unwrap();
-        c.wait_for_commit(&h, WAIT).await.unwrap();
-    }
+    commit_entries(&c, &mut health, "CLI", 2).await;
     let output = bounded(output).await;
     assert!(
         output.status.success(),
@@ -167,10 +171,7 @@ async fn a_follower_gets_every_committed_head_once_in_order() {
         .collect();
     let heights: Vec<u64> = printed.iter().map(|h| h.height).collect();
     assert_eq!(heights, vec![last + 1, last + 2], "the next two heads");
-    for h in &printed {
-        let b = c.block(&h.height.to_string()).await.unwrap();
-        assert_eq!(h.hash, b.hash, "height {}", h.height);
-    }
+    assert_stored(&c, &printed).await;
     // A start above the head: exit 1, naming the option and the node's reason.
     let above = (last + 1000).to_string();
     let above = bounded(follow_cli(&node.url, &["--after", &above])).await;

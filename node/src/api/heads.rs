@@ -38,20 +38,20 @@ fn view(h: &Head) -> HeadEvent {
     }
 }
 
-/// The head of committed block `height`, from the store.
+/// The head of committed block `height`, from the store (its header only).
 fn stored_head(chain: &Chain, height: u64) -> Result<HeadEvent, NodeError> {
-    let block = chain
+    let (header, _) = chain
         .store()
-        .block(height)?
+        .block_header(height)?
         .ok_or_else(|| NodeError::Corrupt {
             what: "block".into(),
             reason: format!("committed block {height} is missing"),
         })?;
     Ok(HeadEvent {
         height,
-        hash: block.hash(),
-        state_root: block.header.state_root,
-        time_ms: block.header.time_ms,
+        hash: header.hash(),
+        state_root: header.state_root,
+        time_ms: header.time_ms,
     })
 }
 

@@ -203,13 +203,13 @@ pub async fn list_blocks(
     let mut out = Vec::new();
     let mut h = top;
     while h >= 1 && (out.len() as u64) < limit {
-        if let Some(b) = s.chain.store().block(h)? {
+        if let Some((header, tx_count)) = s.chain.store().block_header(h)? {
             out.push(BlockSummary {
                 height: h,
-                hash: b.hash(),
-                time_ms: b.header.time_ms,
-                tx_count: b.txs.len(),
-                proposer: b.header.proposer,
+                hash: header.hash(),
+                time_ms: header.time_ms,
+                tx_count: tx_count as usize,
+                proposer: header.proposer,
             });
         }
         h -= 1;

@@ -118,7 +118,7 @@ fn decode_state<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, NodeError> {
 fn proven_at_head(s: &AppState, key: &[u8]) -> Result<(Option<Vec<u8>>, StateProofView), ApiError> {
     let store = s.chain.store();
     let height = s.chain.head().height;
-    let header = store.block(height)?.map(|b| b.header).ok_or_else(|| {
+    let (header, _) = store.block_header(height)?.ok_or_else(|| {
         ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "no_block",

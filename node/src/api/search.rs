@@ -109,8 +109,8 @@ pub async fn search(
 
     if let Ok(n) = query.parse::<u64>() {
         if n <= s.chain.head().height {
-            if let Some(b) = store.block(n)? {
-                let label = format!("{} tx", b.txs.len());
+            if let Some((_, tx_count)) = store.block_header(n)? {
+                let label = format!("{tx_count} tx");
                 hits.push(hit(HitKind::Block, n, label));
             }
         }

@@ -7,7 +7,7 @@ use kuai_runtime::{RuntimeError, StateDiff, StateRead};
 use kuai_types::certificate::CommitCertificate;
 use kuai_types::codec::{self, MAX_BLOCK_BYTES, MAX_STATE_VALUE_BYTES};
 use kuai_types::genesis::GenesisSpec;
-use kuai_types::{Block, Event, Hash, Receipt};
+use kuai_types::{Block, BlockHeader, Event, Hash, Receipt};
 use rocksdb::{Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -552,6 +552,24 @@ impl Store {
         self.get_decoded(CF_BLOCKS, &height.to_be_bytes(), MAX_BLOCK_BYTES, "block")
     }
 
+    /// The header of the committed block at `height` and how many transactions it holds,
+    /// decoded from the front of the stored block without its transactions (for heads,
+    /// block listings and proofs, which need no more).
+    pub fn block_header(&self, height: u64) -> Result<Option<(BlockHeader, u64)>, NodeError> {
+        let Some(bytes) = self
+            .db
+            .get_pinned_cf(self.cf(CF_BLOCKS)?, height.to_be_bytes())?
+        else {
+            return Ok(None);
+        };
+        codec::decode_front(&bytes, MAX_BLOCK_BYTES)
+            .map(Some)
+            .map_err(|e| NodeError::Corrupt {
+                what: format!("block {height}"),
+                reason: e.to_string(),
+            })
+    }
+
     pub fn height_of_block(&self, hash: &Hash) -> Result<Option<u64>, NodeError> {
         self.get_decoded::<[u8; 8]>(CF_INDEX, &block_hash_key(hash), 8, "block index")
             .map(|o| o.map(u64::from_be_bytes))
@@ -820,6 +838,33 @@ mod tests {
         let ro = Store::open_read_only(old.path()).unwrap();
         assert!(!ro.tree_keys_by_version);
         assert_proof(&ro, b"k/4", 5, 4);
+    }
+
+    #[test]
+    fn a_blocks_header_and_count_read_without_its_transactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let key = Keypair::from_seed("signer");
+        let mut b = block(1);
+        b.txs = (0..3)
+            .map(|nonce| {
+                kuai_types::Transaction {
+                    chain_id: "t".into(),
+                    signer: key.public(),
+                    nonce,
+                    payload: kuai_types::Payload::SetApprovalThreshold(
+                        kuai_types::payload::SetApprovalThreshold { threshold: 1 },
+                    ),
+                }
+                .sign(&key)
+            })
+            .collect();
+        let (_, tree) = s.state_tree_update(&StateDiff::new(), 1).unwrap();
+        s.commit_block(&b, &[], &[], &StateDiff::new(), &tree, None)
+            .unwrap();
+        assert_eq!(s.block_header(1).unwrap(), Some((b.header.clone(), 3)));
+        assert_eq!(s.block(1).unwrap().unwrap(), b, "the whole block as stored");
+        assert_eq!(s.block_header(2).unwrap(), None);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Rules:
 //! - bincode 1 with fixed-width little-endian integers (so a value has exactly one encoding);
 //! - every decode states a byte limit and fails with [`TypesError::TooLarge`] beyond it;
-//! - trailing bytes after the value are an error ([`TypesError::TrailingBytes`]);
+//! - trailing bytes after the value are an error ([`TypesError::TrailingBytes`]), except
+//!   in [`decode_front`], which reads a value's leading fields (bincode writes a struct's
+//!   fields in declaration order) and leaves the rest undecoded;
 //! - types that cross this codec never use `skip_serializing_if` or internally tagged
 //!   enums (bincode cannot read them back).
 
@@ -65,6 +67,25 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, Type
         })
 }
 
+/// Decodes a `T` from the front of `bytes` (at most `limit` bytes long) and ignores what
+/// follows: the leading fields of a larger encoded value, e.g. a stored block's header
+/// and transaction count as `(BlockHeader, u64)` without decoding its transactions.
+pub fn decode_front<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, TypesError> {
+    if bytes.len() > limit {
+        return Err(TypesError::TooLarge {
+            size: bytes.len(),
+            limit,
+        });
+    }
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .allow_trailing_bytes()
+        .with_limit(limit as u64)
+        .deserialize(bytes)
+        .map_err(|e| TypesError::Malformed(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +120,24 @@ mod tests {
             decode::<Sample>(&bytes, 1024),
             Err(TypesError::TrailingBytes)
         );
+    }
+
+    #[test]
+    fn decode_front_reads_the_leading_fields_only() {
+        let s = Sample {
+            a: 9,
+            b: "front".into(),
+            c: vec![1, 2, 3],
+        };
+        let bytes = encode(&s);
+        let (a, b): (u64, String) = decode_front(&bytes, 1024).unwrap();
+        assert_eq!((a, b.as_str()), (9, "front"));
+        assert_eq!(decode_front::<Sample>(&bytes, 1024).unwrap(), s);
+        assert!(
+            decode_front::<(u64, String)>(&bytes[..10], 1024).is_err(),
+            "cut short"
+        );
+        assert!(decode_front::<u64>(&bytes, 4).is_err(), "over the limit");
     }
 
     #[test]
