@@ -26,6 +26,8 @@ pub mod outlets;
 pub mod p2p;
 pub mod solo;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 pub mod testnet;
 
 pub use error::NodeError;

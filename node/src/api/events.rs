@@ -34,7 +34,7 @@ use kuai_types::api::{ErrorBody, EventRecord};
 use kuai_types::codec::{self, MAX_STATE_VALUE_BYTES};
 use kuai_types::identifiers::check_credit_code;
 use kuai_types::model::{Agreement, CatalogEntry, Grant, Objection, ShareRequest};
-use kuai_types::{Event, Hash, Receipt};
+use kuai_types::{Event, Hash};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -94,7 +94,10 @@ impl EventPos {
         })
     }
 
-    /// The 16-byte big-endian key suffix: height, slot, event index.
+    /// The 16-byte big-endian key suffix: height, slot, event index (the event index's
+    /// single entries, which only stores written before groups hold; see
+    /// [`super::event_index`]).
+    #[cfg(test)]
     pub fn key_suffix(&self) -> Vec<u8> {
         [
             self.height.to_be_bytes().as_slice(),
@@ -127,16 +130,6 @@ impl EventPos {
             event,
         }
     }
-}
-
-/// Index key prefix of the events concerning an organization.
-pub fn org_prefix(credit_code: &str) -> Vec<u8> {
-    [b"e/o/".as_slice(), credit_code.as_bytes(), b"/"].concat()
-}
-
-/// Index key prefix of the events concerning a catalog entry.
-pub fn entry_prefix(id: u64) -> Vec<u8> {
-    [b"e/e/".as_slice(), &id.to_be_bytes(), b"/"].concat()
 }
 
 /// The organizations and catalog entries an event concerns.
@@ -347,67 +340,6 @@ pub fn subjects(event: &Event, records: &Records<'_>) -> Subjects {
         }
     }
     s
-}
-
-/// The event-index entries of a block, for `Store::commit_block`: for each event, one
-/// key per organization and entry it concerns (prefix + [`EventPos::key_suffix`]),
-/// valued `(tx_hash, time_ms, event)`.
-pub fn index_entries(
-    height: u64,
-    time_ms: u64,
-    block_events: &[Event],
-    receipts: &[Receipt],
-    get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
-) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let records = Records::new(get);
-    let mut out = Vec::new();
-    let block = block_events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (0, i, None, e));
-    let txs = receipts.iter().flat_map(|r| {
-        r.events
-            .iter()
-            .enumerate()
-            .map(move |(i, e)| (r.index + 1, i, Some(r.tx_hash), e))
-    });
-    for (slot, i, tx_hash, event) in block.chain(txs) {
-        let pos = EventPos {
-            height,
-            slot,
-            event: i as u32,
-        };
-        let subjects = subjects(event, &records);
-        let value = codec::encode(&(tx_hash, time_ms, event));
-        let prefixes = subjects
-            .organizations
-            .iter()
-            .map(|o| org_prefix(o))
-            .chain(subjects.entries.iter().map(|e| entry_prefix(*e)));
-        for prefix in prefixes {
-            out.push(([prefix, pos.key_suffix()].concat(), value.clone()));
-        }
-    }
-    out
-}
-
-/// Decodes an index entry written by [`index_entries`] under `prefix`.
-pub fn decode_index_entry(
-    prefix: &[u8],
-    key: &[u8],
-    value: &[u8],
-) -> Result<(EventPos, EventRecord), NodeError> {
-    let corrupt = |reason: String| NodeError::Corrupt {
-        what: "event index".into(),
-        reason,
-    };
-    let pos = key
-        .strip_prefix(prefix)
-        .and_then(EventPos::from_key_suffix)
-        .ok_or_else(|| corrupt(format!("bad key {}", hex::encode(key))))?;
-    let (tx_hash, time_ms, event): (Option<Hash>, u64, Event) =
-        codec::decode(value, MAX_STATE_VALUE_BYTES).map_err(|e| corrupt(e.to_string()))?;
-    Ok((pos, pos.record(tx_hash, time_ms, event)))
 }
 
 /// Every event of the committed block at `height`, in order; `None` if there is none.
@@ -728,24 +660,7 @@ mod tests {
 
     #[test]
     fn records_are_read_once_each_and_a_missing_one_stays_missing() {
-        let grant = kuai_types::model::Grant {
-            id: 4,
-            request_id: 2,
-            agreement_id: None,
-            entry_id: 9,
-            grantee: "G".into(),
-            provider: "P".into(),
-            fields: vec![],
-            masking: vec![],
-            purpose: "x".into(),
-            granted_at: 0,
-            expires_at: u64::MAX,
-            quota_rows: None,
-            rows_used: 0,
-            quota_calls: None,
-            calls_used: 0,
-            revoked: None,
-        };
+        let grant = crate::test_support::grant();
         let reads = std::cell::Cell::new(0);
         let get = |k: &[u8]| {
             reads.set(reads.get() + 1);

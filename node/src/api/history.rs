@@ -8,8 +8,8 @@
 //! - `from`/`to` bound block time: block time in ms, or a `YYYY-MM-DD` day in China time
 //!   (UTC+8). `from` is inclusive (a day: from its start), `to` is exclusive when in ms
 //!   and inclusive when a day (through the day's end), so `from=D&to=D` is day D;
-//! - one request reads at most [`MAX_SCAN`] index entries: a page can then hold fewer
-//!   than `limit` items and still carry a `next` cursor to continue from;
+//! - one request examines at most [`MAX_SCAN`] events past its cursor: a page can then
+//!   hold fewer than `limit` items and still carry a `next` cursor to continue from;
 //! - `format=csv` or `Accept: text/csv` answers CSV (columns `id, height, tx_index,
 //!   event_index, tx_hash, time_ms, kind, event` with the event as JSON); the next
 //!   cursor, if any, is in the `X-Next-After` header.
@@ -27,11 +27,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::ApiError;
-use super::events::{decode_index_entry, entry_prefix, org_prefix, EventPos};
+use super::event_index::{self, entry_prefix, org_prefix};
+use super::events::EventPos;
 use super::params;
 use super::AppState;
 
-/// Most index entries one history request reads.
+/// Most events past its cursor one history request examines.
 pub const MAX_SCAN: usize = 5_000;
 
 /// `?from=&to=&limit=&after=&order=&format=` of the history listings.
@@ -117,52 +118,23 @@ fn listing(
         }
     }
     let csv = wants_csv(q, headers)?;
-    let mut cursor = q
+    let cursor = q
         .after
         .as_deref()
-        .map(|raw| {
-            EventPos::parse(raw)
-                .map(|p| [prefix.as_slice(), &p.key_suffix()].concat())
-                .map_err(|e| ApiError::bad_request(format!("after: {e}")))
-        })
+        .map(|raw| EventPos::parse(raw).map_err(|e| ApiError::bad_request(format!("after: {e}"))))
         .transpose()?;
+    let seek = cursor.map(|c| event_index::seek_key(&prefix, c, reverse));
+    let spec = event_index::PageSpec {
+        reverse,
+        cursor,
+        from,
+        to,
+        limit,
+        max_scan: MAX_SCAN,
+    };
     let store = s.chain.store();
-    let mut items: Vec<EventRecord> = Vec::new();
-    let mut scanned = 0;
-    let mut next = None;
-    'scan: loop {
-        let batch = store.scan_index(&prefix, cursor.as_deref(), 256, reverse)?;
-        let exhausted = batch.len() < 256;
-        for (k, v) in batch {
-            scanned += 1;
-            let (_, rec) = decode_index_entry(&prefix, &k, &v)?;
-            cursor = Some(k);
-            // Block time never decreases with height: past the range, stop.
-            let before_range = from.is_some_and(|f| rec.time_ms < f);
-            let after_range = to.is_some_and(|t| rec.time_ms >= t);
-            if (reverse && before_range) || (!reverse && after_range) {
-                break 'scan;
-            }
-            if !before_range && !after_range {
-                items.push(rec);
-                if items.len() == limit {
-                    next = items.last().map(|r| r.id.clone());
-                    break 'scan;
-                }
-            }
-            if scanned >= MAX_SCAN {
-                next = cursor
-                    .as_deref()
-                    .and_then(|k| k.strip_prefix(prefix.as_slice()))
-                    .and_then(EventPos::from_key_suffix)
-                    .map(|p| p.id());
-                break 'scan;
-            }
-        }
-        if exhausted {
-            break;
-        }
-    }
+    let entries = store.index_entries_from(&prefix, seek.as_deref(), reverse)?;
+    let event_index::Page { items, next } = event_index::page(&prefix, entries, &spec)?;
     if csv {
         csv_response(&items, next)
     } else {

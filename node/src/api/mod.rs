@@ -9,6 +9,7 @@ mod admin;
 mod batch;
 mod contracts;
 mod error;
+pub(crate) mod event_index;
 pub(crate) mod events;
 mod explorer;
 mod gateway;

@@ -94,20 +94,7 @@ mod tests {
         let input = spawn(move |batch| {
             let _ = out_tx.send(batch);
         });
-        let key = kuai_types::Keypair::from_seed("gossip-test");
-        let txs: Vec<kuai_types::SignedTransaction> = (0..(MAX_GOSSIP_BATCH + 500) as u64)
-            .map(|nonce| {
-                kuai_types::Transaction {
-                    chain_id: "t".into(),
-                    signer: key.public(),
-                    nonce,
-                    payload: kuai_types::Payload::SetApprovalThreshold(
-                        kuai_types::payload::SetApprovalThreshold { threshold: 1 },
-                    ),
-                }
-                .sign(&key)
-            })
-            .collect();
+        let txs = crate::test_support::signed_txs("gossip-test", (MAX_GOSSIP_BATCH + 500) as u64);
         for t in &txs {
             input.send(t.clone()).unwrap();
         }

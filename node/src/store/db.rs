@@ -345,14 +345,19 @@ impl Store {
             .map(|r| (r.tx_hash.0.to_vec(), codec::encode(r)))
             .collect();
         put_in_key_order(&mut batch, self.cf(CF_RECEIPTS)?, receipts_kv);
-        // Event index for the history listings (api::events::index_entries).
+        // Event index for the history listings (api::event_index).
         let state_cf = self.cf(CF_STATE)?;
         let get = |k: &[u8]| match diff.get(k) {
             Some(v) => v.clone(),
             None => self.db.get_cf(state_cf, k).ok().flatten(),
         };
-        let entries =
-            crate::api::events::index_entries(h.height, h.time_ms, block_events, receipts, &get);
+        let entries = crate::api::event_index::index_entries(
+            h.height,
+            h.time_ms,
+            block_events,
+            receipts,
+            &get,
+        );
         put_in_key_order(&mut batch, index, entries);
         if !block_events.is_empty() {
             batch.put_cf(
@@ -584,37 +589,29 @@ impl Store {
         self.get_decoded(CF_RECEIPTS, &hash.0, MAX_BLOCK_BYTES, "receipt")
     }
 
-    /// Up to `limit` index entries under `prefix`, in key order (descending when
-    /// `reverse`), strictly after (before, when `reverse`) the full key `from` when given.
-    pub fn scan_index(
-        &self,
-        prefix: &[u8],
-        from: Option<&[u8]>,
-        limit: usize,
+    /// The event index's entries under `prefix` in key order (`reverse`: descending),
+    /// from `seek` (inclusive) or else the prefix's first (last) entry.
+    pub fn index_entries_from<'a>(
+        &'a self,
+        prefix: &'a [u8],
+        seek: Option<&[u8]>,
         reverse: bool,
-    ) -> Result<Vec<KeyValue>, NodeError> {
-        let end = [prefix, &[0xff; 32]].concat();
-        let (start, dir) = match (from, reverse) {
-            (Some(f), false) => (f.to_vec(), Direction::Forward),
+    ) -> Result<impl Iterator<Item = Result<KeyValue, NodeError>> + 'a, NodeError> {
+        let (start, dir) = match (seek, reverse) {
+            (Some(s), false) => (s.to_vec(), Direction::Forward),
             (None, false) => (prefix.to_vec(), Direction::Forward),
-            (Some(f), true) => (f.to_vec(), Direction::Reverse),
-            (None, true) => (end, Direction::Reverse),
+            (Some(s), true) => (s.to_vec(), Direction::Reverse),
+            (None, true) => ([prefix, &[0xff; 32]].concat(), Direction::Reverse),
         };
         let iter = self
             .db
             .iterator_cf(self.cf(CF_INDEX)?, IteratorMode::From(&start, dir));
-        let mut out = Vec::new();
-        for item in iter {
-            let (k, v) = item?;
-            if !k.starts_with(prefix) || out.len() >= limit {
-                break;
-            }
-            if from.is_some_and(|f| f == &*k) {
-                continue;
-            }
-            out.push((k.to_vec(), v.to_vec()));
-        }
-        Ok(out)
+        Ok(iter
+            .map(|item| {
+                item.map(|(k, v)| (k.into_vec(), v.into_vec()))
+                    .map_err(NodeError::from)
+            })
+            .take_while(move |item| !matches!(item, Ok((k, _)) if !k.starts_with(prefix))))
     }
 
     /// The raw state value under `key`.
@@ -667,238 +664,5 @@ impl StateRead for Store {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use kuai_types::{BlockHeader, Keypair};
-
-    fn block(height: u64) -> Block {
-        Block {
-            header: BlockHeader {
-                chain_id: "t".into(),
-                height,
-                parent_hash: Hash::ZERO,
-                time_ms: height,
-                proposer: Keypair::from_seed("v").public(),
-                tx_root: Hash::ZERO,
-                state_root: Hash::tagged(b"r", &[&height.to_le_bytes()]),
-                receipts_root: Hash::ZERO,
-            },
-            txs: vec![],
-        }
-    }
-
-    #[test]
-    fn a_decided_heights_log_outlives_the_next_one_until_pruned() {
-        use kuai_consensus::Input;
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
-        let mut five = Wal::new(5);
-        five.record_input(&Input::Validity {
-            height: 5,
-            value: Hash::ZERO,
-            valid: true,
-        });
-        s.put_wal(&five).unwrap();
-        // The core decided 5 and began 6's log; block 5 is not stored yet.
-        s.put_wal(&Wal::new(6)).unwrap();
-        assert_eq!(s.wal(5).unwrap(), Some(five), "a crash now still replays 5");
-        assert_eq!(s.wal(6).unwrap(), Some(Wal::new(6)));
-        // Block 5 stored: its log goes, 6's stays.
-        s.prune_consensus(6).unwrap();
-        assert_eq!(s.wal(5).unwrap(), None);
-        assert_eq!(s.wal(6).unwrap(), Some(Wal::new(6)));
-        // A data directory from before per-height logs: its single log serves its height.
-        let cf = s.cf(CF_CONSENSUS).unwrap();
-        s.db.put_cf(cf, LEGACY_WAL_KEY, codec::encode(&Wal::new(7)))
-            .unwrap();
-        drop(s);
-        let s = Store::open(dir.path()).unwrap();
-        assert_eq!(s.wal(7).unwrap(), Some(Wal::new(7)));
-        assert_eq!(
-            s.wal(8).unwrap(),
-            None,
-            "a log of another height is not replayed"
-        );
-        s.prune_consensus(8).unwrap();
-        assert_eq!(s.wal(7).unwrap(), None);
-    }
-
-    /// Pruning at every commit must not pile up range tombstones: RocksDB replays and
-    /// re-fragments them all when it reopens, and 5,000 heights' worth made a restarted
-    /// validator spend over 20 s and 5 GiB before it answered.
-    #[test]
-    fn pruning_every_height_deletes_point_keys_and_reopens_whole() {
-        const HEIGHTS: u64 = 3_000;
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = Store::open(dir.path()).unwrap();
-            for h in 1..=HEIGHTS {
-                s.put_candidate(&Hash([h as u8; 32]), &block(h)).unwrap();
-                s.put_wal(&Wal::new(h)).unwrap();
-                s.prune_consensus(h).unwrap(); // the block before h is stored
-            }
-            let cf = s.cf(CF_CONSENSUS).unwrap();
-            let deletes =
-                s.db.property_int_value_cf(cf, "rocksdb.num-deletes-active-mem-table")
-                    .unwrap()
-                    .unwrap();
-            // Range tombstones are not counted here; one point delete per record is.
-            assert!(
-                deletes >= 2 * (HEIGHTS - 1),
-                "{deletes} point deletes for {} pruned records",
-                2 * (HEIGHTS - 1)
-            );
-        }
-        let s = Store::open(dir.path()).unwrap();
-        assert_eq!(s.wal(HEIGHTS - 1).unwrap(), None);
-        assert_eq!(s.wal(HEIGHTS).unwrap(), Some(Wal::new(HEIGHTS)));
-        let left: Vec<u64> = s
-            .candidates(0)
-            .unwrap()
-            .iter()
-            .map(|b| b.header.height)
-            .collect();
-        assert_eq!(
-            left,
-            vec![HEIGHTS],
-            "only the height in progress keeps its candidate"
-        );
-        // A new process walks from the first height again and finds nothing left to do.
-        s.prune_consensus(HEIGHTS + 1).unwrap();
-        assert!(s.candidates(0).unwrap().is_empty());
-        assert_eq!(s.wal(HEIGHTS).unwrap(), None);
-    }
-
-    fn commit_heights(s: &Store, heights: std::ops::RangeInclusive<u64>) {
-        for h in heights {
-            let mut diff = StateDiff::new();
-            diff.insert(format!("k/{h}").into_bytes(), Some(vec![h as u8]));
-            diff.insert(b"c/1".to_vec(), Some(vec![h as u8]));
-            let (_, t) = s.state_tree_update(&diff, h).unwrap();
-            s.commit_block(&block(h), &[], &[], &diff, &t, None)
-                .unwrap();
-        }
-    }
-
-    fn assert_proof(s: &Store, key: &[u8], version: u64, want: u8) {
-        let (value, proof, root) = s.state_proof(key, version).unwrap();
-        assert_eq!(value, Some(vec![want]));
-        proof
-            .verify(
-                jmt::RootHash(root.0),
-                super::super::tree::key_hash(key),
-                value.as_ref(),
-            )
-            .unwrap();
-    }
-
-    #[test]
-    fn tree_node_keys_lead_with_the_version_and_older_stores_keep_theirs() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
-        assert!(
-            s.tree_keys_by_version,
-            "a new store records the version-first format"
-        );
-        commit_heights(&s, 1..=4);
-        let cf = s.cf(CF_TREE_NODES).unwrap();
-        let versions: Vec<u64> =
-            s.db.iterator_cf(cf, IteratorMode::Start)
-                .map(|kv| u64::from_be_bytes(kv.unwrap().0[..8].try_into().unwrap()))
-                .collect();
-        assert!(!versions.is_empty());
-        assert!(
-            versions.iter().all(|v| (1..=4).contains(v)),
-            "every key starts with its version, big-endian: {versions:?}"
-        );
-        assert!(
-            versions.windows(2).all(|w| w[0] <= w[1]),
-            "so they sort by version"
-        );
-        assert_proof(&s, b"c/1", 4, 4);
-        drop(s);
-        assert!(Store::open(dir.path()).unwrap().tree_keys_by_version);
-
-        // A store from before the format record, with a tree: its keys stay as they are.
-        let old = tempfile::tempdir().unwrap();
-        {
-            let mut s = Store::open(old.path()).unwrap();
-            s.db.delete_cf(s.cf(CF_META).unwrap(), META_TREE_KEYS)
-                .unwrap();
-            s.tree_keys_by_version = false;
-            commit_heights(&s, 1..=3);
-        }
-        let s = Store::open(old.path()).unwrap();
-        assert!(!s.tree_keys_by_version);
-        assert_proof(&s, b"c/1", 3, 3);
-        commit_heights(&s, 4..=5);
-        assert_proof(&s, b"k/2", 5, 2);
-        assert_proof(&s, b"c/1", 5, 5);
-        drop(s);
-        let ro = Store::open_read_only(old.path()).unwrap();
-        assert!(!ro.tree_keys_by_version);
-        assert_proof(&ro, b"k/4", 5, 4);
-    }
-
-    #[test]
-    fn a_blocks_header_and_count_read_without_its_transactions() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
-        let key = Keypair::from_seed("signer");
-        let mut b = block(1);
-        b.txs = (0..3)
-            .map(|nonce| {
-                kuai_types::Transaction {
-                    chain_id: "t".into(),
-                    signer: key.public(),
-                    nonce,
-                    payload: kuai_types::Payload::SetApprovalThreshold(
-                        kuai_types::payload::SetApprovalThreshold { threshold: 1 },
-                    ),
-                }
-                .sign(&key)
-            })
-            .collect();
-        let (_, tree) = s.state_tree_update(&StateDiff::new(), 1).unwrap();
-        s.commit_block(&b, &[], &[], &StateDiff::new(), &tree, None)
-            .unwrap();
-        assert_eq!(s.block_header(1).unwrap(), Some((b.header.clone(), 3)));
-        assert_eq!(s.block(1).unwrap().unwrap(), b, "the whole block as stored");
-        assert_eq!(s.block_header(2).unwrap(), None);
-    }
-
-    #[test]
-    fn commit_reopen_and_scan() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = Store::open(dir.path()).unwrap();
-            assert!(s.head().unwrap().is_none());
-            let mut diff = StateDiff::new();
-            diff.insert(b"c/1".to_vec(), Some(vec![1]));
-            diff.insert(b"c/2".to_vec(), Some(vec![2]));
-            diff.insert(b"c/3".to_vec(), Some(vec![3]));
-            diff.insert(b"d/1".to_vec(), Some(vec![4]));
-            let (_, t1) = s.state_tree_update(&diff, 1).unwrap();
-            s.commit_block(&block(1), &[], &[], &diff, &t1, None)
-                .unwrap();
-            let mut del = StateDiff::new();
-            del.insert(b"c/2".to_vec(), None);
-            let (_, t2) = s.state_tree_update(&del, 2).unwrap();
-            s.commit_block(&block(2), &[], &[], &del, &t2, None)
-                .unwrap();
-        }
-        let s = Store::open(dir.path()).unwrap();
-        let head = s.head().unwrap().unwrap();
-        assert_eq!(head.height, 2);
-        assert_eq!(s.block(2).unwrap().unwrap().hash(), head.hash);
-        assert_eq!(s.height_of_block(&head.hash).unwrap(), Some(2));
-        let all = s.scan_state(b"c/", None, 10).unwrap();
-        assert_eq!(
-            all.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
-            vec![b"c/1".to_vec(), b"c/3".to_vec()]
-        );
-        let after = s.scan_state(b"c/", Some(b"c/1"), 10).unwrap();
-        assert_eq!(after.len(), 1);
-        assert_eq!(s.scan_state(b"c/", None, 1).unwrap().len(), 1);
-    }
-}
+#[path = "db_tests.rs"]
+mod tests;
