@@ -37,6 +37,11 @@ pub fn entry_prefix(id: u64) -> Vec<u8> {
     [b"e/e/".as_slice(), &id.to_be_bytes(), b"/"].concat()
 }
 
+/// Largest group a reader accepts: a guard against a corrupt length, not a format limit.
+/// A group repeats events of one block (each with its position and transaction id), so
+/// it can outgrow the block; four times the largest block leaves room for that.
+const MAX_GROUP_BYTES: usize = 4 * MAX_BLOCK_BYTES;
+
 /// One subject's events of one block. Written with `E = &Event`, read with `E = Event`
 /// (the same encoding).
 #[derive(Serialize, Deserialize)]
@@ -161,7 +166,7 @@ pub fn decode_entry(
     let height: [u8; 8] = suffix.try_into().map_err(|_| bad_key())?;
     let height = u64::from_be_bytes(height);
     let group: Group<Event> =
-        codec::decode(value, MAX_BLOCK_BYTES).map_err(|e| corrupt(e.to_string()))?;
+        codec::decode(value, MAX_GROUP_BYTES).map_err(|e| corrupt(e.to_string()))?;
     let mut out = Vec::with_capacity(group.events.len());
     for item in group.events {
         let pos = EventPos {

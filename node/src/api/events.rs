@@ -1,5 +1,6 @@
-//! The event stream `GET /v1/events` (server-sent events) and the event positions,
-//! subjects and index entries that the stream and the history listings share.
+//! The event stream `GET /v1/events` (server-sent events), and the event positions and
+//! subjects that the stream and the history listings (through [`super::event_index`])
+//! share.
 //!
 //! Rules:
 //! - an event's id is `height:tx_index:event_index`; a block's own events have tx index
