@@ -251,14 +251,29 @@ impl Store {
         limit: usize,
         what: &str,
     ) -> Result<Option<T>, NodeError> {
-        match self.db.get_cf(self.cf(cf)?, key)? {
+        self.get_with(
+            cf,
+            key,
+            || what.to_string(),
+            |bytes| codec::decode(bytes, limit),
+        )
+    }
+
+    /// The value under `key` in `cf`, read without copying and decoded by `decode`; a
+    /// value that does not decode is a corrupt `what()`.
+    fn get_with<T>(
+        &self,
+        cf: &str,
+        key: &[u8],
+        what: impl FnOnce() -> String,
+        decode: impl FnOnce(&[u8]) -> Result<T, kuai_types::TypesError>,
+    ) -> Result<Option<T>, NodeError> {
+        match self.db.get_pinned_cf(self.cf(cf)?, key)? {
             None => Ok(None),
-            Some(bytes) => codec::decode(&bytes, limit)
-                .map(Some)
-                .map_err(|e| NodeError::Corrupt {
-                    what: what.to_string(),
-                    reason: e.to_string(),
-                }),
+            Some(bytes) => decode(&bytes).map(Some).map_err(|e| NodeError::Corrupt {
+                what: what(),
+                reason: e.to_string(),
+            }),
         }
     }
 
@@ -441,18 +456,9 @@ impl Store {
 
     /// The stored candidate block of `height` with header hash `hash`, if any.
     pub fn candidate(&self, height: u64, hash: &Hash) -> Result<Option<Block>, NodeError> {
-        let Some(bytes) = self
-            .db
-            .get_pinned_cf(self.cf(CF_CONSENSUS)?, candidate_key(height, hash))?
-        else {
-            return Ok(None);
-        };
-        codec::decode(&bytes, MAX_BLOCK_BYTES)
-            .map(Some)
-            .map_err(|e| NodeError::Corrupt {
-                what: format!("candidate block {hash} at height {height}"),
-                reason: e.to_string(),
-            })
+        let what = || format!("candidate block {hash} at height {height}");
+        let decode = |bytes: &[u8]| codec::decode(bytes, MAX_BLOCK_BYTES);
+        self.get_with(CF_CONSENSUS, &candidate_key(height, hash), what, decode)
     }
 
     /// The stored candidate blocks of heights `from` and above.
@@ -561,18 +567,9 @@ impl Store {
     /// decoded from the front of the stored block without its transactions (for heads,
     /// block listings and proofs, which need no more).
     pub fn block_header(&self, height: u64) -> Result<Option<(BlockHeader, u64)>, NodeError> {
-        let Some(bytes) = self
-            .db
-            .get_pinned_cf(self.cf(CF_BLOCKS)?, height.to_be_bytes())?
-        else {
-            return Ok(None);
-        };
-        codec::decode_front(&bytes, MAX_BLOCK_BYTES)
-            .map(Some)
-            .map_err(|e| NodeError::Corrupt {
-                what: format!("block {height}"),
-                reason: e.to_string(),
-            })
+        let what = || format!("block {height}");
+        let decode = |bytes: &[u8]| codec::decode_front(bytes, MAX_BLOCK_BYTES);
+        self.get_with(CF_BLOCKS, &height.to_be_bytes(), what, decode)
     }
 
     pub fn height_of_block(&self, hash: &Hash) -> Result<Option<u64>, NodeError> {

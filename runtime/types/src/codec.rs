@@ -44,14 +44,29 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 /// Decodes exactly one value from `bytes`, which must not exceed `limit` bytes.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, TypesError> {
+    decode_with(options(), bytes, limit)
+}
+
+/// Decodes a `T` from the front of `bytes` (at most `limit` bytes long) and ignores what
+/// follows: the leading fields of a larger encoded value, e.g. a stored block's header
+/// and transaction count as `(BlockHeader, u64)` without decoding its transactions.
+pub fn decode_front<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, TypesError> {
+    decode_with(options().allow_trailing_bytes(), bytes, limit)
+}
+
+/// Decodes with `opts` (this codec's, with its rule for trailing bytes), within `limit`.
+fn decode_with<T: DeserializeOwned>(
+    opts: impl Options,
+    bytes: &[u8],
+    limit: usize,
+) -> Result<T, TypesError> {
     if bytes.len() > limit {
         return Err(TypesError::TooLarge {
             size: bytes.len(),
             limit,
         });
     }
-    options()
-        .with_limit(limit as u64)
+    opts.with_limit(limit as u64)
         .deserialize(bytes)
         .map_err(|e| match *e {
             bincode::ErrorKind::Custom(ref m)
@@ -65,25 +80,6 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, Type
             },
             other => TypesError::Malformed(other.to_string()),
         })
-}
-
-/// Decodes a `T` from the front of `bytes` (at most `limit` bytes long) and ignores what
-/// follows: the leading fields of a larger encoded value, e.g. a stored block's header
-/// and transaction count as `(BlockHeader, u64)` without decoding its transactions.
-pub fn decode_front<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, TypesError> {
-    if bytes.len() > limit {
-        return Err(TypesError::TooLarge {
-            size: bytes.len(),
-            limit,
-        });
-    }
-    bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .with_little_endian()
-        .allow_trailing_bytes()
-        .with_limit(limit as u64)
-        .deserialize(bytes)
-        .map_err(|e| TypesError::Malformed(e.to_string()))
 }
 
 #[cfg(test)]
