@@ -12,12 +12,11 @@ use kuai_types::codec;
 
 use crate::error::RuntimeError;
 use crate::keys;
-use crate::state::{Overlay, StateDiff, StateRead};
+use crate::state::{StateDiff, StateRead};
 
 /// Whether block `height` seals its access events into a bucket, on the state before it.
 pub fn in_force(state: &dyn StateRead, height: u64) -> Result<bool, RuntimeError> {
-    let from: Option<u64> = Overlay::new(state).read(keys::ACCESS_BUCKETS_FROM)?;
-    Ok(from.is_some_and(|f| f > 0 && height >= f))
+    crate::chain_state::in_force_from(state, keys::ACCESS_BUCKETS_FROM, height)
 }
 
 /// Adds block `height`'s bucket to its diff when the diff writes access events.

@@ -1,5 +1,6 @@
 //! Chain-wide state: governed parameters, the validator set and its scheduled changes,
-//! and the per-department scorecards.
+//! the per-department scorecards, and the heights from which a genesis put a state
+//! format in force.
 //!
 //! Rules: a validator-set change passed at height `h` takes effect at the start of block
 //! `h + validator_change_delay` (at least 1), so consensus learns the next set before it
@@ -11,7 +12,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RuntimeError;
 use crate::keys;
-use crate::state::Overlay;
+use crate::state::{Overlay, StateRead};
+
+/// Whether block `height` is at or past the height stored under `key` (written at
+/// genesis; absent or 0: never), on the state before the block.
+pub fn in_force_from(state: &dyn StateRead, key: &[u8], height: u64) -> Result<bool, RuntimeError> {
+    let from: Option<u64> = Overlay::new(state).read(key)?;
+    Ok(from.is_some_and(|f| f > 0 && height >= f))
+}
 
 pub fn parameters(st: &Overlay<'_>) -> Result<Parameters, RuntimeError> {
     Ok(st.read(keys::PARAMETERS)?.unwrap_or_default())

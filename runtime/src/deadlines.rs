@@ -6,6 +6,9 @@
 //! every day that has ended since the last sweep, and marks each item that is still open as
 //! overdue, with an event and a scorecard change. An item answered in time is simply
 //! found closed by the sweep. The sweep's cost is the days elapsed plus the items due.
+//! Once deadline groups are in force, a block's items for one day are stored as one
+//! group ([`crate::deadline_groups`]); the sweep reads groups and single items alike,
+//! in item order.
 
 use kuai_types::model::{
     CatalogEntry, Objection, ObjectionStatus, Proposal, ProposalStatus, RequestStatus, ShareRequest,
@@ -54,19 +57,45 @@ pub fn sweep(st: &mut Overlay<'_>, now: u64) -> Result<Vec<Event>, RuntimeError>
         None => today - 1,
     };
     let mut events = Vec::new();
+    // Groups exist only on chains whose genesis put them in force at some height.
+    let grouped = st.contains(keys::DEADLINE_GROUPS_FROM)?;
     for day in (last + 1)..today {
         let count_key = keys::deadlines(day);
         let Some(count) = st.read::<u64>(&count_key)? else {
             continue;
         };
-        for n in 0..count {
-            let key = keys::deadline_item(day, n);
-            if let Some(item) = st.read::<Due>(&key)? {
-                if let Some(e) = mark_overdue(st, &item)? {
+        let mut n = 0;
+        while n < count {
+            let group_key = keys::deadline_group(day, n);
+            let group = if grouped {
+                st.read::<Vec<Due>>(&group_key)?
+            } else {
+                None
+            };
+            let items = match group {
+                Some(items) if items.is_empty() => {
+                    return Err(RuntimeError::CorruptState {
+                        key: String::from_utf8_lossy(&group_key).into_owned(),
+                        reason: "an empty deadline group".into(),
+                    })
+                }
+                Some(items) => {
+                    st.delete(group_key);
+                    items
+                }
+                None => {
+                    let key = keys::deadline_item(day, n);
+                    let item = st.read::<Due>(&key)?;
+                    st.delete(key);
+                    item.into_iter().collect()
+                }
+            };
+            n += items.len().max(1) as u64;
+            for item in &items {
+                if let Some(e) = mark_overdue(st, item)? {
                     events.push(e);
                 }
             }
-            st.delete(key);
         }
         st.delete(count_key);
     }

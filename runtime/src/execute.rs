@@ -11,7 +11,7 @@ use crate::error::RuntimeError;
 use crate::keys;
 use crate::state::{Overlay, ReadCache, StateDiff, StateRead};
 use crate::tx;
-use crate::{access_buckets, chain_state, deadlines};
+use crate::{access_buckets, chain_state, deadline_groups, deadlines};
 
 /// What the runtime knows about the block it executes.
 #[derive(Clone, Debug)]
@@ -164,6 +164,9 @@ pub fn execute_hashed_block(
     let mut diff = block.into_diff();
     if access_buckets::in_force(&committed, ctx.height)? {
         access_buckets::seal(&mut diff, ctx.height)?;
+    }
+    if deadline_groups::in_force(&committed, ctx.height)? {
+        deadline_groups::seal(&mut diff)?;
     }
     let mut leaves: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
     leaves.push(block_events_hash(&block_events));

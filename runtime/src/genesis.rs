@@ -67,6 +67,12 @@ pub fn build(spec: &GenesisSpec) -> Result<(StateDiff, Hash), RuntimeError> {
             &spec.access_event_buckets_from,
         );
     }
+    if spec.deadline_groups_from > 0 {
+        st.write(
+            keys::DEADLINE_GROUPS_FROM.to_vec(),
+            &spec.deadline_groups_from,
+        );
+    }
     for cal in &spec.calendars {
         calendar::validate(cal)?;
         st.write(keys::calendar(cal.year), cal);

@@ -14,7 +14,9 @@
 //! - the only clock is the block time in [`BlockContext`]; there is no I/O, randomness or
 //!   floating point, so every validator computes the same diff, receipts and root;
 //! - once access buckets are in force, a block's access events end up in one bucket
-//!   value, `ab/{height}`, written last (see [`access_buckets`]).
+//!   value, `ab/{height}`, written last (see [`access_buckets`]);
+//! - once deadline groups are in force, the deadlines a block files for one day end up
+//!   in one value, `dg/{day}/{first}` (see [`deadline_groups`]).
 //!
 //! The runtime reads state through [`StateRead`] and never writes it: the node applies
 //! the returned [`StateDiff`] together with the block in one storage batch.
@@ -24,6 +26,7 @@ pub mod calendar;
 pub mod chain_state;
 mod commitment;
 pub mod contracts;
+pub mod deadline_groups;
 pub mod deadlines;
 mod error;
 mod execute;

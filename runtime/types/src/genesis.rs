@@ -41,34 +41,50 @@ pub struct GenesisSpec {
     /// created before buckets existed. The repository's templates set 1.
     #[serde(default)]
     pub access_event_buckets_from: u64,
+    /// The height from which a block's deadline filings for one day are one state-tree
+    /// leaf instead of one each (`kuai_runtime::deadlines`); 0: never, as on chains
+    /// created before groups existed. The repository's templates set 1.
+    #[serde(default)]
+    pub deadline_groups_from: u64,
 }
 
-/// `access_event_buckets_from` is the spec's last field and the codec writes a `u64` as
-/// eight fixed-width bytes, so a spec's encoding is the encoding from before the field
-/// existed followed by those eight bytes.
-const BUCKETS_FIELD_BYTES: usize = 8;
+/// The fields added after the chain's first format (`access_event_buckets_from`, then
+/// `deadline_groups_from`) come last and the codec writes a `u64` as eight fixed-width
+/// bytes, so a spec's encoding is the encoding from before a field existed followed by
+/// its eight bytes.
+const ADDED_FIELD_BYTES: usize = 8;
 
 impl GenesisSpec {
-    /// A digest of the spec, so nodes can check they start from the same genesis. A
-    /// spec without access buckets hashes its other fields alone, exactly as before the
-    /// field existed, so an existing chain keeps its genesis hash (block 1's parent).
+    /// A digest of the spec, so nodes can check they start from the same genesis. Added
+    /// fields that are 0 at the end of the spec are left out, so a spec hashes exactly as
+    /// it did before those fields existed and an existing chain keeps its genesis hash
+    /// (block 1's parent).
     pub fn hash(&self) -> Hash {
         let bytes = crate::codec::encode(self);
-        let hashed = if self.access_event_buckets_from == 0 {
-            &bytes[..bytes.len() - BUCKETS_FIELD_BYTES]
+        let unset = if self.deadline_groups_from != 0 {
+            0
+        } else if self.access_event_buckets_from != 0 {
+            1
         } else {
-            &bytes[..]
+            2
         };
+        let hashed = &bytes[..bytes.len() - unset * ADDED_FIELD_BYTES];
         Hash::tagged(b"kuai/genesis/v1", &[hashed])
     }
 
     /// Decodes a spec stored with [`crate::codec::encode`], also one a store wrote
-    /// before `access_event_buckets_from` existed (it reads as 0).
+    /// before an added field existed (it reads as 0).
     pub fn decode_stored(bytes: &[u8], limit: usize) -> Result<GenesisSpec, TypesError> {
         crate::codec::decode::<GenesisSpec>(bytes, limit).or_else(|e| {
-            let mut old = bytes.to_vec();
-            old.extend_from_slice(&[0; BUCKETS_FIELD_BYTES]);
-            crate::codec::decode(&old, limit.saturating_add(BUCKETS_FIELD_BYTES)).map_err(|_| e)
+            for missing in 1..=2 {
+                let mut old = bytes.to_vec();
+                old.resize(bytes.len() + missing * ADDED_FIELD_BYTES, 0);
+                let limit = limit.saturating_add(missing * ADDED_FIELD_BYTES);
+                if let Ok(spec) = crate::codec::decode(&old, limit) {
+                    return Ok(spec);
+                }
+            }
+            Err(e)
         })
     }
 }
@@ -77,7 +93,7 @@ impl GenesisSpec {
 mod tests {
     use super::*;
 
-    fn spec(buckets: u64) -> GenesisSpec {
+    fn spec(buckets: u64, groups: u64) -> GenesisSpec {
         GenesisSpec {
             chain_id: "kuai-test".into(),
             genesis_time_ms: 1_700_000_000_000,
@@ -86,6 +102,7 @@ mod tests {
             parameters: None,
             calendars: vec![],
             access_event_buckets_from: buckets,
+            deadline_groups_from: groups,
         }
     }
 
@@ -102,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_spec_without_buckets_keeps_the_hash_and_storage_of_before() {
-        let old = spec(0);
+        let old = spec(0, 0);
         let legacy_bytes = crate::codec::encode(&LegacyRef {
             chain_id: &old.chain_id,
             genesis_time_ms: old.genesis_time_ms,
@@ -120,7 +137,7 @@ mod tests {
             GenesisSpec::decode_stored(&legacy_bytes, 1 << 20),
             Ok(old.clone())
         );
-        let new = spec(1);
+        let new = spec(1, 0);
         assert_ne!(new.hash(), old.hash());
         let stored = crate::codec::encode(&new);
         assert_eq!(GenesisSpec::decode_stored(&stored, 1 << 20), Ok(new));
@@ -128,9 +145,51 @@ mod tests {
     }
 
     #[test]
+    fn a_spec_without_deadline_groups_keeps_the_hash_and_storage_of_before() {
+        for buckets in [0, 1] {
+            let before = spec(buckets, 0);
+            let legacy = LegacyRef {
+                chain_id: &before.chain_id,
+                genesis_time_ms: before.genesis_time_ms,
+                validators: &before.validators,
+                organizations: &before.organizations,
+                parameters: &before.parameters,
+                calendars: &before.calendars,
+            };
+            let seven = crate::codec::encode(&(
+                legacy.chain_id,
+                legacy.genesis_time_ms,
+                legacy.validators,
+                legacy.organizations,
+                legacy.parameters,
+                legacy.calendars,
+                buckets,
+            ));
+            // A store written before the field: seven fields, read back with groups off.
+            assert_eq!(
+                GenesisSpec::decode_stored(&seven, 1 << 20),
+                Ok(before.clone())
+            );
+            if buckets == 1 {
+                // Hashed over the same seven fields as before the field existed.
+                assert_eq!(before.hash(), Hash::tagged(b"kuai/genesis/v1", &[&seven]));
+            }
+            let grouped = spec(buckets, 1);
+            assert_ne!(grouped.hash(), before.hash());
+            let stored = crate::codec::encode(&grouped);
+            assert_eq!(stored.len(), seven.len() + ADDED_FIELD_BYTES);
+            assert_eq!(grouped.hash(), Hash::tagged(b"kuai/genesis/v1", &[&stored]));
+            assert_eq!(GenesisSpec::decode_stored(&stored, 1 << 20), Ok(grouped));
+        }
+        // Groups without buckets hash all eight fields, unlike buckets without groups.
+        assert_ne!(spec(0, 1).hash(), spec(1, 0).hash());
+    }
+
+    #[test]
     fn a_template_without_the_field_reads_as_no_buckets() {
         let json = r#"{"chain_id":"c","genesis_time_ms":0,"validators":[],"organizations":[]}"#;
         let s: GenesisSpec = serde_json::from_str(json).unwrap();
         assert_eq!(s.access_event_buckets_from, 0);
+        assert_eq!(s.deadline_groups_from, 0);
     }
 }

@@ -21,11 +21,15 @@ pub const PROPOSAL: &[u8] = b"gp/";
 pub const SCORECARD: &[u8] = b"sc/";
 pub const CALENDAR: &[u8] = b"cal/";
 pub const DEADLINES: &[u8] = b"dl/";
+/// A block's deadline filings for one day, once deadline groups are in force.
+pub const DEADLINE_GROUP: &[u8] = b"dg/";
 pub const COUNTER: &[u8] = b"s/";
 pub const SUBJECT_ACCESS: &[u8] = b"su/";
 pub const PARAMETERS: &[u8] = b"p/parameters";
 /// The height from which access buckets are in force (absent: never), set at genesis.
 pub const ACCESS_BUCKETS_FROM: &[u8] = b"p/access-buckets-from";
+/// The height from which deadline groups are in force (absent: never), set at genesis.
+pub const DEADLINE_GROUPS_FROM: &[u8] = b"p/deadline-groups-from";
 pub const VALIDATORS: &[u8] = b"v/current";
 pub const PENDING_VALIDATORS: &[u8] = b"v/pending";
 pub const LAST_DEADLINE_DAY: &[u8] = b"dl-last";
@@ -108,6 +112,14 @@ pub fn deadline_item(day: i64, n: u64) -> Vec<u8> {
         &[&day.to_be_bytes()[..], &n.to_be_bytes()].concat(),
     )
 }
+/// The deadlines one block filed for `day`, from its `first` item number on (the day's
+/// counter counts each of them as an item).
+pub fn deadline_group(day: i64, first: u64) -> Vec<u8> {
+    join(
+        DEADLINE_GROUP,
+        &[&day.to_be_bytes()[..], &first.to_be_bytes()].concat(),
+    )
+}
 /// Index entry: the access event `id` concerned the subject with keyed hash `subject`.
 pub fn subject_access(subject: &crate::hash::Hash, id: u64) -> Vec<u8> {
     [SUBJECT_ACCESS, &subject.0, &id.to_be_bytes()].concat()
@@ -169,10 +181,12 @@ mod tests {
             SCORECARD,
             CALENDAR,
             DEADLINES,
+            DEADLINE_GROUP,
             COUNTER,
             SUBJECT_ACCESS,
             PARAMETERS,
             ACCESS_BUCKETS_FROM,
+            DEADLINE_GROUPS_FROM,
             VALIDATORS,
             PENDING_VALIDATORS,
             LAST_DEADLINE_DAY,

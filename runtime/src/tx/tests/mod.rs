@@ -124,6 +124,7 @@ pub fn genesis_spec() -> GenesisSpec {
             makeup_workdays: vec!["2025-09-28".into(), "2025-10-11".into()],
         }],
         access_event_buckets_from: 1,
+        deadline_groups_from: 1,
     }
 }
 
@@ -141,7 +142,10 @@ pub struct TestChain {
 
 impl TestChain {
     pub fn new() -> Self {
-        let spec = genesis_spec();
+        Self::from_spec(genesis_spec())
+    }
+
+    pub fn from_spec(spec: GenesisSpec) -> Self {
         let (diff, root) = genesis::build(&spec).unwrap();
         let mut state = MemState::default();
         state.apply(&diff);

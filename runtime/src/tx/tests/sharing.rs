@@ -1,4 +1,5 @@
 use super::*;
+use crate::deadlines::Due;
 
 #[test]
 fn a_block_of_access_events_commits_them_in_one_bucket() {
@@ -471,4 +472,75 @@ fn an_access_event_indexes_its_subjects_by_keyed_hash_only() {
     let (code, reason) = c.rejected("health-cdo", too_many);
     assert_eq!(code, "invalid_field");
     assert!(reason.contains("subjects"), "{reason}");
+}
+
+#[test]
+fn deadline_filings_are_one_group_per_block_and_day_and_fall_due_alike() {
+    for groups in [0, 1, 3] {
+        let mut c = TestChain::from_spec(GenesisSpec {
+            deadline_groups_from: groups,
+            ..genesis_spec()
+        });
+        c.advance_to(at("2025-09-26", 10));
+        c.ok(
+            "health-cdo",
+            publish(spec(ShareType::Conditional, OpenMode::NotOpen)),
+        );
+        let app = key("police-app");
+        let three: Vec<SignedTransaction> = (0..3)
+            .map(|_| c.sign(&app, request(1, &["name"])))
+            .collect();
+        assert!(c.block(&three).iter().all(Receipt::is_success));
+        c.ok("police-app", request(1, &["name"]));
+        let due = at("2025-10-17", 0);
+        assert!((1..=4).all(|id| c.request(id).answer_due == due));
+        let day = crate::calendar::day_of(due - 1);
+        let raw = |key: Vec<u8>| c.state.0.get(&key).cloned();
+        let group = |first: u64| {
+            raw(keys::deadline_group(day, first))
+                .map(|b| kuai_types::codec::decode::<Vec<Due>>(&b, 1 << 20).unwrap())
+        };
+        let want = |ids: std::ops::RangeInclusive<u64>| Some(ids.map(Due::RequestAnswer).collect());
+        let items = |n: std::ops::Range<u64>| {
+            n.map(|n| raw(keys::deadline_item(day, n)).is_some())
+                .collect::<Vec<_>>()
+        };
+        match groups {
+            // Heights 2 (three requests) and 3 (one) both group.
+            1 => {
+                assert_eq!(group(0), want(1..=3), "one value for the block's three");
+                assert_eq!(group(3), want(4..=4));
+                assert_eq!(items(0..4), [false; 4]);
+            }
+            // Groups from height 3: the day holds both forms.
+            3 => {
+                assert_eq!(group(0), None);
+                assert_eq!(items(0..4), [true, true, true, false]);
+                assert_eq!(group(3), want(4..=4));
+            }
+            _ => {
+                assert_eq!(group(0), None);
+                assert_eq!(group(3), None);
+                assert_eq!(items(0..4), [true; 4]);
+            }
+        }
+        assert_eq!(
+            raw(keys::deadlines(day)),
+            Some(kuai_types::codec::encode(&4u64)),
+            "the day's counter counts items either way"
+        );
+        c.advance_to(due);
+        c.block(&[]);
+        let overdue: Vec<Event> = (1..=4)
+            .map(|request_id| Event::ShareRequestOverdue { request_id, due })
+            .collect();
+        assert_eq!(c.block_events, overdue, "groups {groups}");
+        assert_eq!(c.scorecard(1).requests_overdue, 4);
+        let raw = |key: Vec<u8>| c.state.0.get(&key).cloned();
+        assert_eq!(raw(keys::deadlines(day)), None, "the sweep removes the day");
+        for n in 0..4 {
+            assert_eq!(raw(keys::deadline_item(day, n)), None);
+            assert_eq!(raw(keys::deadline_group(day, n)), None);
+        }
+    }
 }
