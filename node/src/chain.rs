@@ -25,6 +25,7 @@ use crate::combiner::Combiner;
 use crate::error::NodeError;
 use crate::gossip_pool::GossipPool;
 use crate::mempool::{AdmitError, Mempool};
+use crate::recent_tx_ids::{BlockIds, RecentTxIds};
 use crate::store::{Head, MemtableSpread, Store};
 
 /// How far ahead of a validator's clock a proposed block's time may be.
@@ -71,6 +72,8 @@ pub struct Chain {
     /// The committed head: read by [`Chain::head`], replaced at each commit, and watched
     /// by those who follow commits ([`Chain::follow_heads`]).
     head: tokio::sync::watch::Sender<Head>,
+    /// The latest committed blocks' transaction ids, for [`Chain::block_tx_ids`].
+    recent_ids: RecentTxIds,
 }
 
 /// The most transactions one admission batch verifies.
@@ -131,6 +134,7 @@ impl Chain {
             empty_build: Default::default(),
             admission: Combiner::new(MAX_ADMISSION_BATCH),
             peers_hold: Mutex::new(LinkedHashSet::new()),
+            recent_ids: RecentTxIds::default(),
         })
     }
 
@@ -621,6 +625,9 @@ impl Chain {
                 held.remove(h);
             }
         }
+        // Before the new head is announced: a follower asks for these ids at once.
+        self.recent_ids
+            .record(head.height, head.time_ms, hashes.clone());
         self.head.send_replace(head.clone());
         let rejected = p
             .outcome
@@ -646,6 +653,20 @@ impl Chain {
             .into_iter()
             .map(|v| v.key)
             .collect())
+    }
+
+    /// Committed block `height`'s time and transaction ids (`None`: not committed): from
+    /// memory for the latest blocks ([`crate::recent_tx_ids`]), otherwise from its
+    /// stored body, hashing each transaction.
+    pub fn block_tx_ids(&self, height: u64) -> Result<Option<BlockIds>, NodeError> {
+        if let Some(recent) = self.recent_ids.get(height) {
+            return Ok(Some(recent));
+        }
+        Ok(self.store.block(height)?.map(|block| BlockIds {
+            height,
+            time_ms: block.header.time_ms,
+            ids: block.txs.iter().map(SignedTransaction::hash).collect(),
+        }))
     }
 
     /// Committed blocks with their certificates from `from` on (at most `max`), for

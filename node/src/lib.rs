@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod node;
 pub mod outlets;
 pub mod p2p;
+pub mod recent_tx_ids;
 pub mod solo;
 pub mod store;
 #[cfg(test)]

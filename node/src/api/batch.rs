@@ -145,12 +145,11 @@ pub async fn block_tx_ids(
     let height = params::numeric_id("block height", &raw)?;
     let block = s
         .chain
-        .store()
-        .block(height)?
+        .block_tx_ids(height)?
         .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))?;
     Ok(Json(BlockTxIds {
         height,
-        time_ms: block.header.time_ms,
-        txs: block.txs.iter().map(SignedTransaction::hash).collect(),
+        time_ms: block.time_ms,
+        txs: block.ids.to_vec(),
     }))
 }
