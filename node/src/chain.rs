@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use hashlink::LinkedHashSet;
 
@@ -602,7 +602,7 @@ impl Chain {
         if window > 0 && head.height > window {
             self.store.prune_tree(head.height - window)?;
         }
-        let hashes: Vec<Hash> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
+        let hashes: Arc<[Hash]> = p.outcome.receipts.iter().map(|r| r.tx_hash).collect();
         let ttl = self
             .mempool_ttl_ms
             .load(std::sync::atomic::Ordering::Relaxed);
@@ -621,13 +621,13 @@ impl Chain {
         self.gossip_pool().remove(&hashes);
         {
             let mut held = self.peers_hold_set();
-            for h in &hashes {
+            for h in hashes.iter() {
                 held.remove(h);
             }
         }
         // Before the new head is announced: a follower asks for these ids at once.
-        self.recent_ids
-            .record(head.height, head.time_ms, hashes.clone());
+        let count = hashes.len();
+        self.recent_ids.record(head.height, head.time_ms, hashes);
         self.head.send_replace(head.clone());
         let rejected = p
             .outcome
@@ -635,7 +635,7 @@ impl Chain {
             .iter()
             .filter(|r| !r.is_success())
             .count();
-        tracing::info!(height = head.height, hash = %head.hash, txs = hashes.len(), rejected, "block committed");
+        tracing::info!(height = head.height, hash = %head.hash, txs = count, rejected, "block committed");
         if let Some(set) = &p.outcome.new_validators {
             tracing::info!(
                 height = head.height,

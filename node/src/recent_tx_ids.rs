@@ -32,47 +32,58 @@ pub struct BlockIds {
 /// The ids of the latest committed blocks, oldest first.
 #[derive(Default)]
 pub struct RecentTxIds {
-    blocks: Mutex<(VecDeque<BlockIds>, usize)>,
+    held: Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    /// In height order.
+    blocks: VecDeque<BlockIds>,
+    /// The ids in `blocks`, counted.
+    ids: usize,
 }
 
 impl RecentTxIds {
     /// Records committed block `height`'s ids.
-    pub fn record(&self, height: u64, time_ms: u64, ids: Vec<Hash>) {
-        let mut guard = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
-        let (blocks, held) = &mut *guard;
-        if blocks.back().is_some_and(|b| b.height >= height) {
+    pub fn record(&self, height: u64, time_ms: u64, ids: Arc<[Hash]>) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if held.blocks.back().is_some_and(|b| b.height >= height) {
             return;
         }
-        *held += ids.len();
-        blocks.push_back(BlockIds {
+        held.ids += ids.len();
+        held.blocks.push_back(BlockIds {
             height,
             time_ms,
-            ids: ids.into(),
+            ids,
         });
-        while *held > MAX_IDS && blocks.len() > 1 {
-            if let Some(old) = blocks.pop_front() {
-                *held -= old.ids.len();
+        while held.ids > MAX_IDS && held.blocks.len() > 1 {
+            if let Some(old) = held.blocks.pop_front() {
+                held.ids -= old.ids.len();
             }
         }
     }
 
     /// Block `height`'s ids, if it is among the recent ones.
     pub fn get(&self, height: u64) -> Option<BlockIds> {
-        let guard = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
-        let blocks = &guard.0;
-        let first = blocks.front()?.height;
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         // Heights are recorded in order but may skip (a restart, blocks synced in bulk).
-        let at = usize::try_from(height.checked_sub(first)?).ok()?;
-        let guess = blocks.get(at).filter(|b| b.height == height);
-        guess
-            .or_else(|| blocks.iter().find(|b| b.height == height))
-            .cloned()
+        let at = held
+            .blocks
+            .binary_search_by_key(&height, |b| b.height)
+            .ok()?;
+        held.blocks.get(at).cloned()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl RecentTxIds {
+        fn record_vec(&self, height: u64, time_ms: u64, ids: Vec<Hash>) {
+            self.record(height, time_ms, ids.into());
+        }
+    }
 
     fn ids(n: usize, seed: u8) -> Vec<Hash> {
         (0..n)
@@ -84,9 +95,9 @@ mod tests {
     fn serves_recorded_heights_and_nothing_else() {
         let recent = RecentTxIds::default();
         assert_eq!(recent.get(1), None);
-        recent.record(5, 500, ids(3, 5));
-        recent.record(6, 600, ids(0, 6));
-        recent.record(9, 900, ids(2, 9));
+        recent.record_vec(5, 500, ids(3, 5));
+        recent.record_vec(6, 600, ids(0, 6));
+        recent.record_vec(9, 900, ids(2, 9));
         let five = recent.get(5).unwrap();
         assert_eq!((five.height, five.time_ms), (5, 500));
         assert_eq!(&five.ids[..], &ids(3, 5)[..]);
@@ -96,8 +107,8 @@ mod tests {
             assert_eq!(recent.get(absent), None, "height {absent}");
         }
         // A repeated or lower height changes nothing.
-        recent.record(9, 1, ids(1, 0));
-        recent.record(2, 1, ids(1, 0));
+        recent.record_vec(9, 1, ids(1, 0));
+        recent.record_vec(2, 1, ids(1, 0));
         assert_eq!(recent.get(9).unwrap().time_ms, 900);
         assert_eq!(recent.get(2), None);
     }
@@ -107,7 +118,7 @@ mod tests {
         let recent = RecentTxIds::default();
         let per = MAX_IDS / 4;
         for h in 1..=6 {
-            recent.record(h, h, vec![Hash::ZERO; per]);
+            recent.record_vec(h, h, vec![Hash::ZERO; per]);
         }
         assert_eq!(recent.get(1), None);
         assert_eq!(recent.get(2), None);
@@ -115,7 +126,7 @@ mod tests {
             assert_eq!(recent.get(h).unwrap().ids.len(), per, "height {h}");
         }
         // A block larger than the bound is kept, alone.
-        recent.record(7, 7, vec![Hash::ZERO; MAX_IDS + 1]);
+        recent.record_vec(7, 7, vec![Hash::ZERO; MAX_IDS + 1]);
         assert_eq!(recent.get(6), None);
         assert_eq!(recent.get(7).unwrap().ids.len(), MAX_IDS + 1);
     }
